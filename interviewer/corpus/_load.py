@@ -75,12 +75,13 @@ class Corpus:
     roles: Mapping[str, RoleCorpus] = field(default_factory=dict)
 
     def role(self, role_id: str) -> RoleCorpus:
-        """The role with this id (case-insensitive), or a `UsageError` listing the roles."""
+        """The role with this id, title or initials (`dpo`), or a `UsageError` listing the roles."""
         wanted = role_id.strip().lower()
         if wanted in self.roles:
             return self.roles[wanted]
         for corpus in self.roles.values():
-            if corpus.role.title.lower() == wanted:
+            initials = "".join(part[0] for part in corpus.id.split("-"))
+            if wanted in {corpus.role.title.lower(), initials}:
                 return corpus
         known = ", ".join(sorted(self.roles)) or "none"
         raise UsageError(f"unknown role {role_id!r}; known roles: {known} (see `interviewer roles`)")
@@ -187,18 +188,39 @@ def _load_role(c: _Collector, role_dir: Path) -> RoleCorpus | None:
         if role is not None:
             categories = [cat.id for cat in role.categories]
             if question.category not in categories:
-                c.add(loc, path, ("category",), f"{question.category!r} is not a category of the role; use one of {', '.join(categories)}")
+                c.add(
+                    loc,
+                    path,
+                    ("category",),
+                    f"{question.category!r} is not a category of the role; use one of {', '.join(categories)}",
+                )
             if question.source.document != role.source_document:
-                c.add(loc, path, ("source", "document"), f"{question.source.document!r} differs from the role's source_document {role.source_document!r}")
+                c.add(
+                    loc,
+                    path,
+                    ("source", "document"),
+                    f"{question.source.document!r} differs from the role's source_document {role.source_document!r}",
+                )
 
     positions = Counter(q.source.position for q, _, _ in questions)
     for question, loc, path in questions:
         if positions[question.source.position] > 1:
-            c.add(loc, path, ("source", "position"), f"position {question.source.position} is used by more than one question")
+            c.add(
+                loc,
+                path,
+                ("source", "position"),
+                f"position {question.source.position} is used by more than one question",
+            )
     if questions:
         missing = sorted(set(range(1, max(positions) + 1)) - set(positions))
         if missing:
-            c.problems.append(Problem(c.display(role_dir / "questions"), "", f"no question has source position {', '.join(map(str, missing))}; positions must run 1..N"))
+            c.problems.append(
+                Problem(
+                    c.display(role_dir / "questions"),
+                    "",
+                    f"no question has source position {', '.join(map(str, missing))}; positions must run 1..N",
+                )
+            )
 
     question_ids = {q.id for q, _, _ in questions}
     rubric_dir = c.root / "rubrics" / role_id
@@ -213,10 +235,18 @@ def _load_role(c: _Collector, role_dir: Path) -> RoleCorpus | None:
         if rubric.question not in question_ids:
             c.add(loc, path, ("question",), f"unknown question id {rubric.question!r} for role {role_id!r}")
             continue
-        for what, ids in (("key point", [k.id for k in rubric.key_points]), ("mistake", [m.id for m in rubric.mistakes])):
+        for what, ids in (
+            ("key point", [k.id for k in rubric.key_points]),
+            ("mistake", [m.id for m in rubric.mistakes]),
+        ):
             for dup in _duplicates(ids):
                 field_name = "key_points" if what == "key point" else "mistakes"
-                c.add(loc, path, (field_name, ids.index(dup), "id"), f"duplicate {what} id {dup!r}; ids must be unique in a rubric")
+                c.add(
+                    loc,
+                    path,
+                    (field_name, ids.index(dup), "id"),
+                    f"duplicate {what} id {dup!r}; ids must be unique in a rubric",
+                )
         rubrics[rubric.question] = rubric
     for question, loc, path in questions:
         if question.id not in {p.stem for p in rubric_files}:
@@ -225,7 +255,9 @@ def _load_role(c: _Collector, role_dir: Path) -> RoleCorpus | None:
     comp_path = rubric_dir / COMPETENCIES_FILE
     role_rubric: RoleRubric | None = None
     if not comp_path.is_file():
-        c.problems.append(Problem(c.display(comp_path), "", "is missing; add the role's competencies and map every question to them"))
+        c.problems.append(
+            Problem(c.display(comp_path), "", "is missing; add the role's competencies and map every question to them")
+        )
     else:
         role_rubric, loc = c.load(comp_path, RoleRubric)
         if role_rubric is not None:
@@ -242,13 +274,23 @@ def _load_role(c: _Collector, role_dir: Path) -> RoleCorpus | None:
                     c.add(loc, comp_path, ("questions", qid), "maps to no competency; list at least one")
                 for index, comp in enumerate(mapped):
                     if comp not in comp_ids:
-                        c.add(loc, comp_path, ("questions", qid, index), f"unknown competency id {comp!r}; known: {', '.join(comp_ids)}")
+                        c.add(
+                            loc,
+                            comp_path,
+                            ("questions", qid, index),
+                            f"unknown competency id {comp!r}; known: {', '.join(comp_ids)}",
+                        )
                 used.update(mapped)
             for qid in sorted(question_ids - set(role_rubric.questions)):
                 c.add(loc, comp_path, ("questions",), f"question {qid!r} is not mapped to any competency")
             for index, comp_id in enumerate(comp_ids):
                 if comp_id not in used:
-                    c.add(loc, comp_path, ("competencies", index, "id"), f"competency {comp_id!r} is not tested by any question")
+                    c.add(
+                        loc,
+                        comp_path,
+                        ("competencies", index, "id"),
+                        f"competency {comp_id!r} is not tested by any question",
+                    )
 
     if role is None or role_rubric is None:
         return None
@@ -271,7 +313,14 @@ def _collect(root: Path) -> tuple[Corpus, list[Problem]]:
         roles[loaded.id] = loaded
         for question in loaded.questions:
             if question.id in seen:
-                c.problems.append(Problem(c.display(role_dir / "questions" / f"{question.id}.yaml"), "id", f"question id {question.id!r} is also used by role {seen[question.id]!r}; ids must be unique across the corpus"))
+                c.problems.append(
+                    Problem(
+                        c.display(role_dir / "questions" / f"{question.id}.yaml"),
+                        "id",
+                        f"question id {question.id!r} is also used by role {seen[question.id]!r}; "
+                        "ids must be unique across the corpus",
+                    )
+                )
             seen[question.id] = loaded.id
     return Corpus(root, roles), c.problems
 

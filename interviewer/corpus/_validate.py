@@ -53,7 +53,6 @@ def validate_located(located: LocatedData, model: type[M]) -> tuple[M | None, li
         return model.model_validate(located.data), []
     except ValidationError as exc:
         problems = [
-            located.problem(tuple(error["loc"]), _explain(error, model))
-            for error in exc.errors(include_url=False)
+            located.problem(tuple(error["loc"]), _explain(error, model)) for error in exc.errors(include_url=False)
         ]
         return None, problems

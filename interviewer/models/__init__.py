@@ -13,6 +13,7 @@ from ._corpus import (
     Slug,
     Source,
 )
+from ._dataset import AdversarialKind, EvalCase, EvalFile, GoldLabels, ScoreBand, Tier
 from ._feedback import (
     FEEDBACK_FORMAT_VERSION,
     SCORE_ANCHORS,
@@ -23,22 +24,27 @@ from ._feedback import (
     KeyPointResult,
     KeyPointStatus,
     MistakeFound,
+    Ownership,
     Provenance,
     StarPart,
     StarParts,
     TermCount,
 )
-from ._session import Draft, Session, SessionOptions, Turn, TurnStatus
+from ._session import Draft, Session, SessionOptions, Turn, TurnStatus, utcnow
 
 __all__ = [
     "FEEDBACK_FORMAT_VERSION",
     "SCORE_ANCHORS",
+    "AdversarialKind",
     "Category",
     "Competency",
     "DeliveryMetrics",
     "Draft",
+    "EvalCase",
+    "EvalFile",
     "Feedback",
     "Framework",
+    "GoldLabels",
     "GuardKind",
     "GuardResult",
     "KeyPoint",
@@ -46,11 +52,13 @@ __all__ = [
     "KeyPointStatus",
     "Mistake",
     "MistakeFound",
+    "Ownership",
     "Provenance",
     "Question",
     "Role",
     "RoleRubric",
     "Rubric",
+    "ScoreBand",
     "Session",
     "SessionOptions",
     "Slug",
@@ -58,6 +66,8 @@ __all__ = [
     "StarPart",
     "StarParts",
     "TermCount",
+    "Tier",
     "Turn",
     "TurnStatus",
+    "utcnow",
 ]

@@ -6,7 +6,7 @@ Schemas in `schemas/` are generated from them (`interviewer corpus schema`).
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -116,6 +116,10 @@ class KeyPoint(_Frozen):
     """Example phrasings a candidate might use to cover it (help semantic matching)."""
     core: bool = False
     """A core point: an answer that misses it cannot score above 3."""
+    shows: Literal["example", "situation", "result", "quantified"] | None = None
+    """A structural sign that is evidence for this point, for graders that cannot read meaning well:
+    `example` (a first-person story with a specific detail), `situation` or `result` (that part of a
+    STAR story), `quantified` (a number with its unit)."""
     weight: float = Field(default=1.0, gt=0, le=5)
     """Relative weight in the coverage score."""
 

@@ -6,7 +6,7 @@ Schema is `schemas/feedback.schema.json`. See `docs/feedback-format.md`.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -21,6 +21,7 @@ __all__ = [
     "KeyPointResult",
     "KeyPointStatus",
     "MistakeFound",
+    "Ownership",
     "Provenance",
     "StarPart",
     "StarParts",
@@ -45,7 +46,7 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
-class KeyPointStatus(str, Enum):
+class KeyPointStatus(StrEnum):
     """How well an answer covers one rubric key point."""
 
     covered = "covered"
@@ -83,7 +84,7 @@ class MistakeFound(_Model):
     """How to avoid it."""
 
 
-class StarPart(str, Enum):
+class StarPart(StrEnum):
     """A part of the STAR structure."""
 
     situation = "situation"
@@ -101,6 +102,10 @@ class StarParts(_Model):
     """Parts not found."""
     evidence: dict[StarPart, str] = Field(default_factory=dict)
     """For each part found, the sentence that shows it."""
+
+
+Ownership = Literal["mostly-i", "balanced", "mostly-we", "none"]
+"""Who an answer says did the work."""
 
 
 class TermCount(_Model):
@@ -135,7 +140,7 @@ class DeliveryMetrics(_Model):
     """Count of I / me / my."""
     we_statements: int = Field(ge=0)
     """Count of we / us / our."""
-    ownership: Literal["mostly-i", "balanced", "mostly-we", "none"]
+    ownership: Ownership
     """Who the answer says did the work: mostly-i, balanced, mostly-we, or none."""
     key_terms_used: list[str] = Field(default_factory=list)
     """Key terms of the question and role that the answer uses."""
@@ -143,7 +148,7 @@ class DeliveryMetrics(_Model):
     """Key terms of the question's rubric that the answer does not use."""
 
 
-class GuardKind(str, Enum):
+class GuardKind(StrEnum):
     """A kind of answer that caps the score whatever else it contains."""
 
     empty = "empty"

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,14 +17,14 @@ SESSION_FORMAT_VERSION = 1
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
 
-class TurnStatus(str, Enum):
+class TurnStatus(StrEnum):
     """How a question ended."""
 
     answered = "answered"

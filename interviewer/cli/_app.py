@@ -1,0 +1,272 @@
+"""The `interviewer` command: argument parsing and rendering over the library."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .._sessions import SessionStore
+from .._version import __version__
+from ..corpus import load_corpus
+from ..exceptions import UserError
+from ..graders import GradeRequest, OfflineGrader
+from ..interview import Interview, report_markdown
+from ..models import SessionOptions
+from ._corpus import corpus_app
+from ._input import LineSource, read_answer_text
+from ._practice import run_practice
+from ._render import render_feedback, render_report
+
+__all__ = ["app"]
+
+
+class _Group(typer.core.TyperGroup):
+    """Turns user errors into one line on stderr and an exit code, never a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer's Context class lives in a private module
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="interviewer",
+    help="Mock interviews in the terminal with rubric-based feedback. Offline by default.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+app.add_typer(corpus_app, name="corpus")
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where sessions are saved (default: $INTERVIEWER_HOME or your user data folder)."),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"interviewer {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Mock interviews in the terminal with rubric-based feedback. Offline by default."""
+
+
+@app.command()
+def roles(as_json: JsonFlag = False) -> None:
+    """List the roles you can practise for."""
+    corpus = load_corpus()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "title": r.role.title,
+                    "summary": r.role.summary,
+                    "questions": len(r.questions),
+                    "categories": [c.id for c in r.role.categories],
+                }
+                for r in corpus.roles.values()
+            ]
+        )
+        return
+    table = Table("Title", "Questions", "Categories")
+    table.add_column("Role", no_wrap=True)
+    for r in corpus.roles.values():
+        table.add_row(r.role.title, str(len(r.questions)), ", ".join(c.id for c in r.role.categories), r.id)
+    _console().print(table)
+
+
+@app.command()
+def questions(
+    role: Annotated[str, typer.Option("--role", "-r", help="Role id, see `interviewer roles`.")],
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Only this category.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the questions of a role."""
+    role_corpus = load_corpus().role(role)
+    chosen = list(role_corpus.questions)
+    if category is not None:
+        known = [c.id for c in role_corpus.role.categories]
+        if category not in known:
+            raise UserError(
+                f"unknown category {category!r} for role {role_corpus.id!r}; use one of: {', '.join(known)}"
+            )
+        chosen = [q for q in chosen if q.category == category]
+    if as_json:
+        _print_json([q.model_dump(mode="json") for q in chosen])
+        return
+    table = Table("Category", "Question")
+    table.add_column("Id", no_wrap=True)
+    for q in chosen:
+        table.add_row(q.category, q.question, q.id)
+    _console().print(table)
+
+
+@app.command()
+def feedback(
+    role: Annotated[str, typer.Option("--role", "-r", help="Role id.")],
+    question: Annotated[str, typer.Option("--question", "-q", help="Question id, see `interviewer questions`.")],
+    answer: Annotated[str | None, typer.Option("--answer", "-a", help="The answer text.")] = None,
+    answer_file: Annotated[
+        Path | None, typer.Option("--answer-file", "-f", help="Read the answer from this file.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the feedback as JSON (docs/feedback-format.md).")
+    ] = False,
+) -> None:
+    """Grade one answer (from --answer, --answer-file or stdin) and print the feedback."""
+    role_corpus = load_corpus().role(role)
+    q = role_corpus.question(question)
+    text = read_answer_text(answer, answer_file, sys.stdin)
+    result = OfflineGrader().grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
+    if as_json:
+        sys.stdout.write(result.model_dump_json(indent=2) + "\n")
+        return
+    _console().print(render_feedback(result))
+
+
+@app.command()
+def practice(
+    role: Annotated[str, typer.Option("--role", "-r", help="Role id, see `interviewer roles`.")],
+    count: Annotated[int, typer.Option("--questions", "-n", min=1, help="How many questions to ask.")] = 5,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Only questions of this category.")] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for choosing questions (repeatable runs).")] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="Read answers from this file instead of the keyboard (scripted runs)."),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Start a mock interview in the terminal. Answers can also come from a pipe or --answers FILE."""
+    console = _console()
+    store = SessionStore(data_dir)
+    options = SessionOptions(questions=count, category=category, seed=seed)
+    with LineSource.open(answers, console) as source:
+        interview, plan = Interview.start(load_corpus(), role, options, OfflineGrader(), store)
+        title = interview.role.role.title
+        count = len(plan.question_ids)
+        console.print(
+            f"[bold]Mock interview: {title}[/] · {count} question{'s' if count != 1 else ''} · offline grader · "
+            f"session {interview.session.id}"
+        )
+        if plan.shortened:
+            console.print(f"[yellow]Only {len(plan.question_ids)} questions match; asking all of them.[/]")
+        code = run_practice(interview, source, console)
+    raise typer.Exit(code)
+
+
+@app.command()
+def resume(
+    session_id: Annotated[
+        str, typer.Argument(help="Session id (or a unique start of it), see `interviewer sessions`.")
+    ],
+    answers: Annotated[Path | None, typer.Option("--answers", help="Read answers from this file.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Continue a saved session where it stopped, including a half-typed answer."""
+    console = _console()
+    store = SessionStore(data_dir)
+    interview = Interview.resume(load_corpus(), store, session_id, OfflineGrader())
+    if interview.finished:
+        console.print(f"Session {interview.session.id} is already finished.")
+        render_report(interview.report(), console)
+        return
+    number, total = interview.position
+    console.print(f"[bold]Resuming {interview.session.id}[/] at question {number} of {total}.")
+    with LineSource.open(answers, console) as source:
+        code = run_practice(interview, source, console)
+    raise typer.Exit(code)
+
+
+@app.command()
+def sessions(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
+    """List saved sessions, newest first."""
+    store = SessionStore(data_dir)
+    rows = store.list()
+    if as_json:
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "path": str(r.path),
+                    "error": r.error,
+                    **(
+                        {
+                            "role": r.session.role,
+                            "status": r.session.status,
+                            "answered": len(r.session.turns),
+                            "planned": len(r.session.plan),
+                            "updated_at": r.session.updated_at.isoformat(),
+                        }
+                        if r.session
+                        else {}
+                    ),
+                }
+                for r in rows
+            ]
+        )
+        return
+    console = _console()
+    if not rows:
+        console.print(f"No sessions in {store.folder} yet. Start one with: interviewer practice --role ROLE")
+        return
+    table = Table("Session", "Role", "Progress", "Status", "Updated")
+    for r in rows:
+        if r.session is None:
+            table.add_row(r.id, "-", "-", "[red]unreadable[/]", r.error or "")
+            continue
+        s = r.session
+        table.add_row(s.id, s.role, f"{len(s.turns)}/{len(s.plan)}", s.status, f"{s.updated_at:%Y-%m-%d %H:%M}")
+    console.print(table)
+
+
+@app.command()
+def report(
+    session_id: Annotated[str, typer.Argument(help="Session id (or a unique start of it).")],
+    fmt: Annotated[str, typer.Option("--format", help="text, md or json.", case_sensitive=False)] = "text",
+    data_dir: DataDir = None,
+) -> None:
+    """Show the summary of a saved session."""
+    fmt = fmt.lower()
+    if fmt not in {"text", "md", "json"}:
+        raise UserError(f"unknown --format {fmt!r}; use text, md or json")
+    store = SessionStore(data_dir)
+    session = store.load(session_id)
+    corpus = load_corpus()
+    interview = Interview(session, corpus.role(session.role), OfflineGrader(), store)
+    summary = interview.report()
+    if fmt == "json":
+        payload = summary.model_dump(mode="json")
+        payload["turns"] = [t.model_dump(mode="json") for t in session.turns]
+        _print_json(payload)
+    elif fmt == "md":
+        sys.stdout.write(report_markdown(summary))
+    else:
+        render_report(summary, _console())

@@ -1,0 +1,135 @@
+"""Rich rendering of questions, feedback, hints and reports for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..interview import Hint, SessionReport
+from ..models import Feedback, KeyPointStatus, Question, StarPart
+
+__all__ = ["render_feedback", "render_hint", "render_question", "render_report", "score_style"]
+
+_STATUS = {
+    KeyPointStatus.covered: ("✓", "green"),
+    KeyPointStatus.partial: ("~", "yellow"),
+    KeyPointStatus.missed: ("✗", "red"),
+}
+
+
+def score_style(score: int | None) -> str:
+    if score is None:
+        return "dim"
+    return "bold green" if score >= 4 else "bold yellow" if score == 3 else "bold red"
+
+
+def render_question(question: Question, number: int, total: int, category_label: str) -> Panel:
+    body = Text(question.question, style="bold")
+    return Panel(
+        body,
+        title=f"Question {number} of {total} · {category_label}",
+        title_align="left",
+        subtitle=question.id,
+        subtitle_align="right",
+        border_style="cyan",
+    )
+
+
+def render_hint(hint: Hint) -> Panel:
+    return Panel(
+        "\n".join(hint.lines), title=f"Hint {hint.level}: {hint.title}", title_align="left", border_style="magenta"
+    )
+
+
+def _bullets(items: Sequence[str], mark: str, style: str) -> list[Text]:
+    return [Text.assemble((f" {mark} ", style), item) for item in items]
+
+
+def _delivery_line(feedback: Feedback) -> Text:
+    d = feedback.delivery
+    parts = [f"{d.word_count} words (~{d.speaking_seconds} s aloud)"]
+    if d.filler_words:
+        parts.append("fillers: " + ", ".join(f"{f.term} ×{f.count}" for f in d.filler_words[:3]))
+    if d.hedges:
+        parts.append("hedges: " + ", ".join(f"{h.term} ×{h.count}" for h in d.hedges[:3]))
+    if d.star is not None:
+        marks = "".join(p.value[0].upper() if p in d.star.present else "·" for p in StarPart)
+        parts.append(f"STAR {marks}")
+    parts.append("numbers: " + (", ".join(d.quantified_results[:4]) if d.quantified_results else "none"))
+    parts.append(f"I/we {d.i_statements}/{d.we_statements}")
+    if d.key_terms_used:
+        parts.append("terms: " + ", ".join(d.key_terms_used[:5]))
+    return Text(" · ".join(parts), style="dim")
+
+
+def render_feedback(feedback: Feedback) -> Panel:
+    items: list[RenderableType] = [
+        Text.assemble(
+            (f"Score {feedback.score}/5", score_style(feedback.score)), "  ", (feedback.score_anchor, "italic")
+        ),
+        Text(feedback.summary),
+    ]
+    points: list[RenderableType] = []
+    for point in feedback.key_points:
+        mark, style = _STATUS[point.status]
+        line = Text.assemble(
+            (f" {mark} ", style), (point.label, "bold" if point.status is KeyPointStatus.covered else "")
+        )
+        if point.evidence:
+            line.append(f"  “{point.evidence}”", style="dim")
+        elif point.note:
+            line.append(f"  {point.note}", style="dim")
+        points.append(line)
+    items += [Text("Key points", style="bold"), *points]
+    if feedback.mistakes:
+        items.append(Text("Mistakes", style="bold"))
+        items += [
+            Text.assemble((" ! ", "red"), m.description, (f"  “{m.evidence}”" if m.evidence else "", "dim"))
+            for m in feedback.mistakes
+        ]
+    if feedback.strengths:
+        items.append(Text("Strengths", style="bold"))
+        items += _bullets(feedback.strengths, "+", "green")
+    if feedback.improvements:
+        items.append(Text("To improve", style="bold"))
+        items += _bullets(feedback.improvements[:6], "→", "yellow")
+    items.append(_delivery_line(feedback))
+    return Panel(Group(*items), title=f"Feedback · {feedback.grader} grader", title_align="left", border_style="blue")
+
+
+def render_report(report: SessionReport, console: Console) -> None:
+    table = Table(
+        title=f"{report.role_title} · session {report.session_id}", box=box.SIMPLE_HEAVY, title_justify="left"
+    )
+    table.add_column("#", justify="right")
+    table.add_column("Question")
+    table.add_column("Category")
+    table.add_column("Score", justify="center")
+    for i, q in enumerate(report.questions, 1):
+        score = Text(str(q.score), style=score_style(q.score)) if q.score is not None else Text(q.status, style="dim")
+        table.add_row(str(i), q.question, q.category, score)
+    console.print(table)
+    if report.mean_score is not None:
+        console.print(f"Mean score: [bold]{report.mean_score:.1f}[/] / 5")
+    comp = Table(box=box.SIMPLE, title="Competencies", title_justify="left")
+    comp.add_column("Competency")
+    comp.add_column("Mean", justify="center")
+    comp.add_column("Answers", justify="right")
+    for c in report.competencies:
+        if c.answered:
+            comp.add_row(c.label, f"{c.mean_score:.1f}" if c.mean_score is not None else "-", str(c.answered))
+    if comp.row_count:
+        console.print(comp)
+    if report.strongest:
+        console.print(f"[green]Strongest:[/] {', '.join(report.strongest)}")
+    if report.weakest:
+        console.print(f"[red]Weakest:[/] {', '.join(report.weakest)}")
+    if report.practice_next:
+        console.print("[bold]Practise next[/]")
+        for tip in report.practice_next:
+            console.print(f" → {tip}", highlight=False)

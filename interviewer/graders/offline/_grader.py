@@ -1,0 +1,175 @@
+"""The offline grader: delivery metrics, semantic key-point coverage and guards. No network."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from ..._version import __version__
+from ...corpus import Corpus, load_corpus, rubric_hash
+from ...embedders import Embedder, default_embedder
+from ...models import (
+    SCORE_ANCHORS,
+    DeliveryMetrics,
+    Feedback,
+    GuardKind,
+    KeyPointResult,
+    KeyPointStatus,
+    MistakeFound,
+    Provenance,
+    Rubric,
+    StarPart,
+)
+from .._base import Grader, GradeRequest
+from ._coverage import Coverage, CoverageMatcher, Thresholds
+from ._delivery import example_sentence, measure_delivery
+from ._guards import detect_guards
+from ._scoring import improvements, score_answer, strengths, summary
+from ._text import Sentence, split_sentences, words
+
+__all__ = ["E5_THRESHOLDS", "OfflineGrader"]
+
+E5_THRESHOLDS = Thresholds(covered=0.875, partial=0.85, relevant=0.8, mistake=0.885, topic_margin=-0.015)
+"""Calibrated for multilingual-e5-small on benchmarks/data (see benchmarks/embedders.py)."""
+
+
+class OfflineGrader(Grader):
+    """Rubric-coverage feedback with no API key and no network.
+
+    The embedder loads on first use (about 0.1 s); pass one to share or replace it.
+    """
+
+    name = "offline"
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        thresholds: Thresholds = E5_THRESHOLDS,
+        *,
+        corpus: Corpus | None = None,
+        window: int = 1,
+    ) -> None:
+        """`corpus` supplies the other questions' rubrics for the off-topic check (default: the bundled one)."""
+        self._embedder = embedder
+        self._thresholds = thresholds
+        self._corpus = corpus
+        self._window = window
+        self._matcher: CoverageMatcher | None = None
+
+    def _others(self, request: GradeRequest) -> list[Rubric]:
+        corpus = self._corpus or load_corpus()
+        rubrics = [r for role in corpus.roles.values() for r in role.rubrics.values()]
+        if not any(r.question == request.rubric.question for r in rubrics):
+            return []  # a question from elsewhere: no reference set to compare with
+        return [r for r in rubrics if r.question != request.rubric.question]
+
+    def _off_topic(self, coverage: Coverage) -> str | None:
+        t = self._thresholds
+        if coverage.relevance < t.relevant:
+            return "No sentence comes close to any key point of this question."
+        if coverage.topic_margin is not None and coverage.topic_margin < t.topic_margin:
+            return f"The answer fits another question ({coverage.closest_other}) better than this one."
+        return None
+
+    @property
+    def matcher(self) -> CoverageMatcher:
+        if self._matcher is None:
+            self._matcher = CoverageMatcher(self._embedder or default_embedder(), self._thresholds, self._window)
+        return self._matcher
+
+    def prepare(self, rubrics: Sequence[Rubric]) -> None:
+        for rubric in rubrics:
+            self.matcher.warm(rubric)
+
+    def grade(self, request: GradeRequest) -> Feedback:
+        started = time.perf_counter()
+        text = request.full_answer
+        tokens = words(text)
+        sentences = split_sentences(text)
+        rubric = request.rubric
+        delivery = measure_delivery(
+            text,
+            star=request.uses_star,
+            rubric_terms=rubric.key_terms,
+            role_terms=request.role.key_terms,
+            sentences=sentences,
+        )
+        coverage = self.matcher.match(rubric, sentences, text, self._others(request), _signs(sentences, delivery))
+        guards = detect_guards(text, tokens, delivery, off_topic=self._off_topic(coverage) if sentences else None)
+        if any(g.cap == 0 or g.kind is GuardKind.off_topic for g in guards):
+            # Nothing in an unreadable or off-topic answer covers this rubric, whatever the embeddings say.
+            coverage = Coverage(
+                [p.__class__(p.key_point, KeyPointStatus.missed, p.similarity, "", p.negated) for p in coverage.points],
+                [],
+                coverage.relevance,
+            )
+        results = [
+            KeyPointResult(
+                id=m.key_point.id,
+                label=m.key_point.label,
+                status=m.status,
+                evidence=m.evidence,
+                note=_point_note(m.status, m.negated),
+            )
+            for m in coverage.points
+        ]
+        mistakes = [
+            MistakeFound(id=m.mistake.id, description=m.mistake.description, evidence=m.evidence)
+            for m in coverage.mistakes
+        ]
+        breakdown = score_answer(
+            [(m.key_point, m.status) for m in coverage.points], delivery, mistakes=len(mistakes), guards=guards
+        )
+        not_detectable = [m.id for m in rubric.mistakes if not m.signals]
+        not_assessed = [
+            "Whether the claims and numbers in the answer are true.",
+            "Depth of reasoning and judgement beyond matching the rubric's key points.",
+            "What interviewers look for: " + "; ".join(rubric.look_for),
+        ]
+        if not_detectable:
+            not_assessed.append("Mistakes without examples to match: " + ", ".join(not_detectable) + ".")
+        return Feedback(
+            question_id=request.question.id,
+            role=request.role.id,
+            score=breakdown.score,
+            score_anchor=SCORE_ANCHORS[breakdown.score],
+            summary=summary(results, delivery, guards),
+            key_points=results,
+            mistakes=mistakes,
+            strengths=strengths(results, rubric.key_points, delivery, guards),
+            improvements=improvements(results, rubric.key_points, delivery, mistakes, guards),
+            delivery=delivery,
+            guards=guards,
+            grader=self.name,
+            not_assessed=not_assessed,
+            provenance=Provenance(
+                grader_version=__version__,
+                embedder=self.matcher.embedder.name,
+                rubric_hash=rubric_hash(request.question, rubric),
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+            ),
+        )
+
+
+def _signs(sentences: Sequence[Sentence], delivery: DeliveryMetrics) -> dict[str, str]:
+    """Structural signs in the answer, each with the sentence that shows it."""
+    signs: dict[str, str] = {}
+    example = example_sentence(sentences)
+    if example is not None:
+        signs["example"] = example
+    if delivery.star is not None:
+        for part in (StarPart.situation, StarPart.result):
+            if part in delivery.star.evidence:
+                signs[part.value] = delivery.star.evidence[part]
+    if delivery.quantified_results:
+        first = delivery.quantified_results[0]
+        signs["quantified"] = next((s.text for s in sentences if first in s.text), first)
+    return signs
+
+
+def _point_note(status: KeyPointStatus, negated: bool) -> str:
+    if negated and status is not KeyPointStatus.covered:
+        return "The closest sentence says the opposite or not quite this."
+    if status is KeyPointStatus.partial:
+        return "Touched on, but not clearly covered."
+    return ""

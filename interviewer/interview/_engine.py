@@ -1,0 +1,195 @@
+"""The interview engine: asks, grades, saves after every turn. No terminal I/O here."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from .._sessions import SessionStore
+from ..corpus import Corpus, RoleCorpus
+from ..exceptions import SessionError, UsageError
+from ..graders import Grader, GradeRequest
+from ..models import Draft, Feedback, Question, Session, SessionOptions, Turn, TurnStatus, utcnow
+from ._report import SessionReport, build_report
+from ._selection import Plan, choose_questions
+
+__all__ = ["MAX_HINTS", "Hint", "Interview"]
+
+MAX_HINTS = 2
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A hint for the current question; later levels reveal more."""
+
+    level: int
+    title: str
+    lines: list[str]
+
+
+class Interview:
+    """A running practice session.
+
+    Every change (a question asked, a line typed, a hint, an answer graded, a
+    skip) is saved to the store at once, so a crash or Ctrl-C loses nothing.
+    """
+
+    def __init__(self, session: Session, role: RoleCorpus, grader: Grader, store: SessionStore | None = None) -> None:
+        if session.role != role.id:
+            raise SessionError(f"session {session.id} is for role {session.role!r}, not {role.id!r}")
+        for qid in session.plan:
+            role.question(qid)  # a session from another corpus version fails here, clearly
+        self.session = session
+        self.role = role
+        self.grader = grader
+        self.store = store
+
+    @classmethod
+    def start(
+        cls,
+        corpus: Corpus,
+        role_id: str,
+        options: SessionOptions,
+        grader: Grader,
+        store: SessionStore | None = None,
+        *,
+        practised: Counter[str] | None = None,
+    ) -> tuple[Interview, Plan]:
+        """Choose the questions and create (and save) a new session."""
+        role = corpus.role(role_id)
+        if practised is None and store is not None:
+            practised = store.practised(role.id)
+        plan = choose_questions(
+            role, options.questions, category=options.category, seed=options.seed, practised=practised
+        )
+        if not plan.question_ids:
+            raise UsageError(f"role {role.id!r} has no questions to ask with these options")
+        session_id = store.new_id(role.id) if store is not None else f"session-{role.id}"
+        session = Session(id=session_id, role=role.id, options=options, plan=plan.question_ids)
+        interview = cls(session, role, grader, store)
+        interview._save()
+        return interview, plan
+
+    @classmethod
+    def resume(cls, corpus: Corpus, store: SessionStore, session_id: str, grader: Grader) -> Interview:
+        """Continue a saved session where it stopped, draft included."""
+        session = store.load(session_id)
+        return cls(session, corpus.role(session.role), grader, store)
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def finished(self) -> bool:
+        return self.session.current_question_id is None
+
+    @property
+    def current(self) -> Question | None:
+        qid = self.session.current_question_id
+        return self.role.question(qid) if qid is not None else None
+
+    @property
+    def position(self) -> tuple[int, int]:
+        """(number of the current question, questions planned)."""
+        return len(self.session.turns) + 1, len(self.session.plan)
+
+    @property
+    def draft_text(self) -> str:
+        draft = self.session.draft
+        return draft.text if draft is not None and draft.question_id == self.session.current_question_id else ""
+
+    # -- actions -------------------------------------------------------------
+
+    def ask(self) -> Question:
+        """The question to answer now; records that it was asked."""
+        question = self.current
+        if question is None:
+            raise UsageError(f"session {self.session.id} is finished; start a new one with `interviewer practice`")
+        draft = self.session.draft
+        if draft is None or draft.question_id != question.id:
+            self.session.draft = Draft(question_id=question.id)
+            self._save()
+        self.grader.prepare([self.role.rubric(question.id)])
+        return question
+
+    def save_draft(self, text: str) -> None:
+        """Save what the candidate has typed so far for the current question."""
+        draft = self._draft()
+        if draft.text != text:
+            draft.text = text
+            self._save()
+
+    def hint(self) -> Hint | None:
+        """The next hint for the current question, or None when none are left."""
+        draft = self._draft()
+        if draft.hints_used >= MAX_HINTS:
+            return None
+        draft.hints_used += 1
+        self._save()
+        question = self.ask()
+        if draft.hints_used == 1:
+            steps = [f"{i}. {step}" for i, step in enumerate(question.framework.steps, 1)]
+            return Hint(1, f"Structure it with {question.framework.name}", steps)
+        rubric = self.role.rubric(question.id)
+        return Hint(2, "Points a strong answer covers", [f"- {p.label}" for p in rubric.key_points])
+
+    def submit(self, answer: str) -> Feedback:
+        """Grade the answer, save the finished turn and move to the next question."""
+        question = self.ask()
+        draft = self._draft()
+        draft.text = answer
+        self._save()  # the answer is on disk before grading can fail
+        request = GradeRequest(self.role.role, question, self.role.rubric(question.id), answer)
+        feedback = self.grader.grade(request)
+        self._finish(
+            Turn(
+                question_id=question.id,
+                status=TurnStatus.answered,
+                answer=answer,
+                hints_used=draft.hints_used,
+                feedback=feedback,
+                started_at=draft.started_at,
+                finished_at=utcnow(),
+            )
+        )
+        return feedback
+
+    def skip(self) -> None:
+        """Skip the current question (it is listed as skipped in the report)."""
+        question = self.ask()
+        draft = self._draft()
+        self._finish(
+            Turn(
+                question_id=question.id,
+                status=TurnStatus.skipped,
+                answer=draft.text,
+                hints_used=draft.hints_used,
+                started_at=draft.started_at,
+                finished_at=utcnow(),
+            )
+        )
+
+    def report(self) -> SessionReport:
+        """Scores so far, competencies and what to practise next."""
+        practised = self.store.practised(self.role.id) if self.store is not None else Counter()
+        return build_report(self.session, self.role, practised)
+
+    # -- internals -------------------------------------------------------------
+
+    def _draft(self) -> Draft:
+        question = self.current
+        if question is None:
+            raise UsageError(f"session {self.session.id} is finished")
+        if self.session.draft is None or self.session.draft.question_id != question.id:
+            self.session.draft = Draft(question_id=question.id)
+        return self.session.draft
+
+    def _finish(self, turn: Turn) -> None:
+        self.session.turns.append(turn)
+        self.session.draft = None
+        if self.finished:
+            self.session.status = "finished"
+        self._save()
+
+    def _save(self) -> None:
+        if self.store is not None:
+            self.store.save(self.session)

@@ -1,0 +1,188 @@
+"""End-of-session report: scores, competencies, what to practise next (JSON and Markdown)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from statistics import mean
+
+from pydantic import BaseModel, ConfigDict
+
+from ..corpus import RoleCorpus
+from ..models import KeyPointStatus, Session, TurnStatus
+
+__all__ = ["CompetencyResult", "QuestionResult", "SessionReport", "build_report", "report_markdown"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class QuestionResult(_Model):
+    """How one planned question went."""
+
+    question_id: str
+    question: str
+    category: str
+    status: str
+    """answered, skipped, or pending (not reached yet)."""
+    score: int | None = None
+    """0-5, when answered."""
+    hints_used: int = 0
+    missed_key_points: list[str] = []
+    """Labels of the key points the answer missed."""
+
+
+class CompetencyResult(_Model):
+    """A competency of the role and how the session's answers did on it."""
+
+    id: str
+    label: str
+    mean_score: float | None
+    """Mean score of answered questions that test it; None if none did."""
+    answered: int
+
+
+class SessionReport(_Model):
+    """Summary of a session, as printed at the end and by `interviewer report`."""
+
+    session_id: str
+    role: str
+    role_title: str
+    status: str
+    created_at: datetime
+    updated_at: datetime
+    questions: list[QuestionResult]
+    mean_score: float | None
+    competencies: list[CompetencyResult]
+    strongest: list[str]
+    """Labels of the best-scoring competencies."""
+    weakest: list[str]
+    """Labels of the lowest-scoring competencies."""
+    practice_next: list[str]
+    """Concrete suggestions, most useful first."""
+
+
+def build_report(session: Session, role: RoleCorpus, practised: Counter[str]) -> SessionReport:
+    """Summarise a session against its role's competencies."""
+    results: list[QuestionResult] = []
+    scores: dict[str, int] = {}
+    missed_counts: Counter[str] = Counter()
+    for index, qid in enumerate(session.plan):
+        question = role.question(qid)
+        turn = session.turns[index] if index < len(session.turns) else None
+        if turn is None:
+            results.append(
+                QuestionResult(
+                    question_id=qid, question=question.question, category=question.category, status="pending"
+                )
+            )
+            continue
+        missed = []
+        if turn.feedback is not None:
+            scores[qid] = turn.feedback.score
+            missed = [k.label for k in turn.feedback.key_points if k.status is KeyPointStatus.missed]
+            missed_counts.update(missed)
+        results.append(
+            QuestionResult(
+                question_id=qid,
+                question=question.question,
+                category=question.category,
+                status=turn.status.value,
+                score=turn.feedback.score if turn.feedback else None,
+                hints_used=turn.hints_used,
+                missed_key_points=missed,
+            )
+        )
+
+    competencies: list[CompetencyResult] = []
+    for comp in role.role_rubric.competencies:
+        tested = [scores[q] for q, comps in role.role_rubric.questions.items() if comp.id in comps and q in scores]
+        competencies.append(
+            CompetencyResult(
+                id=comp.id,
+                label=comp.label,
+                mean_score=round(mean(tested), 2) if tested else None,
+                answered=len(tested),
+            )
+        )
+    rated = sorted((c for c in competencies if c.mean_score is not None), key=lambda c: (c.mean_score or 0.0, c.label))
+    strongest: list[str] = []
+    weakest: list[str] = []
+    if rated and rated[0].mean_score != rated[-1].mean_score:  # ties say nothing
+        top, bottom = rated[-1].mean_score, rated[0].mean_score
+        strongest = [c.label for c in reversed(rated) if c.mean_score == top][:2]
+        weakest = [c.label for c in rated if c.mean_score == bottom][:2]
+
+    return SessionReport(
+        session_id=session.id,
+        role=role.id,
+        role_title=role.role.title,
+        status=session.status,
+        created_at=session.created_at,
+        updated_at=session.updated_at,
+        questions=results,
+        mean_score=round(mean(scores.values()), 2) if scores else None,
+        competencies=competencies,
+        strongest=strongest,
+        weakest=weakest,
+        practice_next=_practice_next(session, role, rated, missed_counts, practised),
+    )
+
+
+def _practice_next(
+    session: Session,
+    role: RoleCorpus,
+    rated: list[CompetencyResult],
+    missed_counts: Counter[str],
+    practised: Counter[str],
+) -> list[str]:
+    tips: list[str] = []
+    asked = set(session.plan)
+    untested = [c for c in role.role_rubric.competencies if not any(r.id == c.id for r in rated)]
+    targets = [(c.id, c.label) for c in rated[:2] if (c.mean_score or 0) < 4] + [(c.id, c.label) for c in untested[:1]]
+    for comp_id, label in targets:
+        candidates = [
+            q for q in role.questions if comp_id in role.role_rubric.questions.get(q.id, []) and q.id not in asked
+        ]
+        candidates.sort(key=lambda q: (practised[q.id], q.source.position))
+        if candidates:
+            q = candidates[0]
+            tips.append(f"{label}: practise “{q.question}” ({q.id}).")
+    for label, count in missed_counts.most_common(3):
+        if count > 1:
+            tips.append(f"Missed in {count} answers: {label.lower()}.")
+    answered = [t for t in session.turns if t.status is TurnStatus.answered and t.feedback is not None]
+    without_numbers = sum(1 for t in answered if t.feedback is not None and not t.feedback.delivery.quantified_results)
+    if answered and without_numbers * 2 > len(answered):
+        tips.append(f"Quantify: {without_numbers} of {len(answered)} answers had no number at all.")
+    skipped = [t.question_id for t in session.turns if t.status is TurnStatus.skipped]
+    if skipped:
+        tips.append(f"Come back to the skipped question{'s' if len(skipped) > 1 else ''}: {', '.join(skipped)}.")
+    return tips
+
+
+def report_markdown(report: SessionReport) -> str:
+    """The report as Markdown."""
+    lines = [
+        f"# Mock interview: {report.role_title}",
+        "",
+        f"Session `{report.session_id}` ({report.status}), started {report.created_at:%Y-%m-%d %H:%M} UTC.",
+        "",
+    ]
+    if report.mean_score is not None:
+        lines += [f"**Mean score: {report.mean_score:.1f} / 5**", ""]
+    lines += ["| # | Question | Category | Score | Hints |", "|---|---|---|---|---|"]
+    for i, q in enumerate(report.questions, 1):
+        score = str(q.score) if q.score is not None else q.status
+        lines.append(f"| {i} | {q.question} | {q.category} | {score} | {q.hints_used} |")
+    lines += ["", "## Competencies", "", "| Competency | Mean score | Answers |", "|---|---|---|"]
+    for c in report.competencies:
+        lines.append(f"| {c.label} | {c.mean_score if c.mean_score is not None else '-'} | {c.answered} |")
+    if report.strongest:
+        lines += ["", f"**Strongest:** {', '.join(report.strongest)}"]
+    if report.weakest:
+        lines += ["", f"**Weakest:** {', '.join(report.weakest)}"]
+    if report.practice_next:
+        lines += ["", "## Practise next", ""] + [f"- {tip}" for tip in report.practice_next]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from interviewer._sessions import SessionStore
+from interviewer.corpus import Corpus
+from interviewer.exceptions import UsageError
+from interviewer.graders import OfflineGrader
+from interviewer.interview import Interview, choose_questions
+from interviewer.models import SessionOptions, TurnStatus
+
+ANSWER = (
+    "When everything is urgent I first agree with the requesters what urgent means, such as revenue or customers "
+    "at risk. Then I score each item on impact and effort with RICE and check it against our goals. Last year "
+    "I moved a checkout bug that hit 8% of orders ahead of a partner feature and told the partner why."
+)
+
+
+def test_choice_is_seeded_without_repeats_and_prefers_unpractised(corpus: Corpus) -> None:
+    role = corpus.role("dpo")
+    plan = choose_questions(role, 5, seed=7)
+    assert plan.question_ids == choose_questions(role, 5, seed=7).question_ids
+    assert len(set(plan.question_ids)) == 5
+    assert choose_questions(role, 5, seed=8).question_ids != plan.question_ids
+    practised = Counter(dict.fromkeys(plan.question_ids, 1))
+    fresh = choose_questions(role, 5, seed=7, practised=practised).question_ids
+    assert not set(fresh) & set(plan.question_ids)
+
+
+def test_category_filter_and_short_pool(corpus: Corpus) -> None:
+    role = corpus.role("dpo")
+    plan = choose_questions(role, 10, category="technical", seed=1)
+    assert len(plan.question_ids) == 4 and plan.shortened
+    assert all(role.question(q).category == "technical" for q in plan.question_ids)
+    with pytest.raises(UsageError, match=r"unknown category 'tech'.*common, behavioral, technical"):
+        choose_questions(role, 3, category="tech")
+
+
+def test_every_step_is_saved_and_resumes(corpus: Corpus, grader: OfflineGrader, tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    interview, _ = Interview.start(corpus, "dpo", SessionOptions(questions=3, seed=3), grader, store)
+    sid = interview.session.id
+    first = interview.ask()
+    assert store.load(sid).draft is not None
+
+    hint = interview.hint()
+    assert hint is not None and hint.level == 1 and first.framework.name in hint.title
+    assert interview.hint() is not None and interview.hint() is None  # two levels, then none
+    interview.save_draft("half an answer")
+    saved = store.load(sid)
+    assert saved.draft is not None and saved.draft.text == "half an answer" and saved.draft.hints_used == 2
+
+    # A crash here: a new process resumes with the draft.
+    again = Interview.resume(corpus, store, sid, grader)
+    assert again.current == first and again.draft_text == "half an answer"
+    feedback = again.submit(ANSWER)
+    on_disk = store.load(sid)
+    assert on_disk.turns[0].feedback == feedback and on_disk.turns[0].hints_used == 2
+    assert on_disk.draft is None
+
+    again.ask()
+    again.skip()
+    third = again.ask()
+    assert third.id not in {t.question_id for t in store.load(sid).turns}
+    again.submit(ANSWER)
+    final = store.load(sid)
+    assert final.status == "finished" and [t.status for t in final.turns] == [
+        TurnStatus.answered,
+        TurnStatus.skipped,
+        TurnStatus.answered,
+    ]
+    report = again.report()
+    assert [q.status for q in report.questions] == ["answered", "skipped", "answered"]
+    assert report.practice_next
+    with pytest.raises(UsageError, match="finished"):
+        again.ask()
+
+
+def test_answer_is_on_disk_before_grading(corpus: Corpus, tmp_path: Path) -> None:
+    class Exploding(OfflineGrader):
+        def grade(self, request):  # type: ignore[no-untyped-def]
+            raise RuntimeError("grader crashed")
+
+    store = SessionStore(tmp_path)
+    interview, _ = Interview.start(corpus, "dpo", SessionOptions(questions=1), Exploding(), store)
+    with pytest.raises(RuntimeError):
+        interview.submit("my precious answer")
+    draft = store.load(interview.session.id).draft
+    assert draft is not None and draft.text == "my precious answer"
