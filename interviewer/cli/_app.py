@@ -16,7 +16,7 @@ from .._version import __version__
 from ..corpus import load_corpus
 from ..exceptions import UserError
 from ..graders import GradeRequest, OfflineGrader
-from ..interview import Interview, report_markdown
+from ..interview import Interview, build_report, report_markdown
 from ..models import SessionOptions
 from ._corpus import corpus_app
 from ._input import LineSource, read_answer_text
@@ -259,9 +259,7 @@ def report(
         raise UserError(f"unknown --format {fmt!r}; use text, md or json")
     store = SessionStore(data_dir)
     session = store.load(session_id)
-    corpus = load_corpus()
-    interview = Interview(session, corpus.role(session.role), OfflineGrader(), store)
-    summary = interview.report()
+    summary = build_report(session, load_corpus().role(session.role), store.practised(session.role))
     if fmt == "json":
         payload = summary.model_dump(mode="json")
         payload["turns"] = [t.model_dump(mode="json") for t in session.turns]

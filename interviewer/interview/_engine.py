@@ -37,8 +37,13 @@ class Interview:
     def __init__(self, session: Session, role: RoleCorpus, grader: Grader, store: SessionStore | None = None) -> None:
         if session.role != role.id:
             raise SessionError(f"session {session.id} is for role {session.role!r}, not {role.id!r}")
-        for qid in session.plan:
-            role.question(qid)  # a session from another corpus version fails here, clearly
+        known = {q.id for q in role.questions}
+        missing = [qid for qid in session.plan if qid not in known]
+        if missing:
+            raise SessionError(
+                f"session {session.id} asks question(s) {', '.join(missing)} that the corpus no longer has; "
+                "start a new session with `interviewer practice`"
+            )
         self.session = session
         self.role = role
         self.grader = grader

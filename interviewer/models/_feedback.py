@@ -214,11 +214,3 @@ class Feedback(_Model):
     """What this grader could not judge."""
     provenance: Provenance
     """What produced this feedback."""
-
-    @property
-    def coverage(self) -> float:
-        """Share of key points covered (partial counts half), from 0 to 1."""
-        if not self.key_points:
-            return 0.0
-        points = {KeyPointStatus.covered: 1.0, KeyPointStatus.partial: 0.5, KeyPointStatus.missed: 0.0}
-        return sum(points[k.status] for k in self.key_points) / len(self.key_points)

@@ -103,8 +103,3 @@ class Session(_Model):
         """The next question to ask, or None when the plan is done."""
         index = len(self.turns)
         return self.plan[index] if index < len(self.plan) else None
-
-    @property
-    def answered(self) -> list[Turn]:
-        """Turns that were answered and graded."""
-        return [t for t in self.turns if t.status is TurnStatus.answered and t.feedback is not None]

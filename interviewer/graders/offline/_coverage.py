@@ -108,22 +108,12 @@ def rubric_query_texts(rubric: Rubric) -> list[str]:
     return [q for p in rubric.key_points for q in _queries(p)] + [s for m in rubric.mistakes for s in m.signals]
 
 
-def _spans(sentences: Sequence[Sentence], text: str, window: int) -> list[str]:
-    """Sentences, plus runs of `window` neighbouring sentences (a point may span two)."""
-    spans = [s.text for s in sentences]
-    if window > 1:
-        for i in range(len(sentences) - window + 1):
-            spans.append(text[sentences[i].start : sentences[i + window - 1].end])
-    return spans
-
-
 class CoverageMatcher:
     """Matches answer sentences against key points with an embedding model."""
 
-    def __init__(self, embedder: Embedder, thresholds: Thresholds, window: int = 1) -> None:
+    def __init__(self, embedder: Embedder, thresholds: Thresholds) -> None:
         self.embedder = embedder
         self.thresholds = thresholds
-        self.window = window
 
     def warm(self, rubric: Rubric) -> None:
         """Embed a rubric's key points and mistake signals ahead of time."""
@@ -188,7 +178,7 @@ class CoverageMatcher:
         a concrete story sits far from an abstract key point in embedding space.
         """
         signs = signs or {}
-        spans = _spans(sentences, text, self.window)
+        spans = [s.text for s in sentences]
         if not spans:
             return Coverage([PointMatch(p, KeyPointStatus.missed, 0.0, "", False) for p in rubric.key_points], [], 0.0)
         passages = self.embedder.passages([asserted_clause(span) for span in spans])

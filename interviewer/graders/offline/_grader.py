@@ -47,13 +47,11 @@ class OfflineGrader(Grader):
         thresholds: Thresholds = E5_THRESHOLDS,
         *,
         corpus: Corpus | None = None,
-        window: int = 1,
     ) -> None:
         """`corpus` supplies the other questions' rubrics for the off-topic check (default: the bundled one)."""
         self._embedder = embedder
         self._thresholds = thresholds
         self._corpus = corpus
-        self._window = window
         self._matcher: CoverageMatcher | None = None
 
     def _others(self, request: GradeRequest) -> list[Rubric]:
@@ -74,7 +72,7 @@ class OfflineGrader(Grader):
     @property
     def matcher(self) -> CoverageMatcher:
         if self._matcher is None:
-            self._matcher = CoverageMatcher(self._embedder or default_embedder(), self._thresholds, self._window)
+            self._matcher = CoverageMatcher(self._embedder or default_embedder(), self._thresholds)
         return self._matcher
 
     def prepare(self, rubrics: Sequence[Rubric]) -> None:
