@@ -15,9 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ConfigError",
     "CorpusError",
+    "FixtureMissing",
     "GradingError",
     "InterviewerError",
+    "LLMOutputError",
+    "LLMRejected",
+    "LLMUnavailable",
     "Problem",
     "SessionError",
     "UsageError",
@@ -73,5 +78,37 @@ class CorpusError(UserError):
         super().__init__(first + suffix)
 
 
+class ConfigError(UserError):
+    """Missing or invalid LLM settings: no model, no key, a bad config file."""
+
+
+class FixtureMissing(UserError):
+    """Replay mode found no recording for a request; the message says how to record one."""
+
+
 class GradingError(InterviewerError):
-    """The grader could not produce feedback (model, network or output problem)."""
+    """The grader could not produce feedback (model, network or output problem).
+
+    The candidate's answer is already saved when this is raised; callers can fall
+    back to the offline grader.
+    """
+
+
+class LLMRejected(GradingError):
+    """The server refused the request for a reason retrying cannot fix.
+
+    A rejected key, exhausted quota, unknown model or an invalid or over-long
+    request. `status` is the HTTP status.
+    """
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class LLMUnavailable(GradingError):
+    """The server could not be reached or kept failing after every retry."""
+
+
+class LLMOutputError(GradingError):
+    """The model's reply was cut off or did not match the schema, even after a repair attempt."""

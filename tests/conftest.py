@@ -19,20 +19,46 @@ os.environ.setdefault("INTERVIEWER_EMBED_THREADS", "2")
 
 
 class NetworkBlocked(RuntimeError):
-    """Raised by any attempt to open a network connection during tests."""
+    """Raised by any attempt to reach beyond this machine during tests."""
 
 
-def _refuse(*args: object, **kwargs: object) -> None:
-    raise NetworkBlocked(f"network access attempted in a test: {args!r}")
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        return str(address[0]) in _LOOPBACK
+    return isinstance(address, str | bytes)  # AF_UNIX paths stay on the machine
+
+
+def _connect(self: socket.socket, address: object) -> None:
+    if not _is_loopback(address):
+        raise NetworkBlocked(f"network access attempted in a test: {address!r}")
+    _real_connect(self, address)  # type: ignore[arg-type]
+
+
+def _connect_ex(self: socket.socket, address: object) -> int:
+    if not _is_loopback(address):
+        raise NetworkBlocked(f"network access attempted in a test: {address!r}")
+    return _real_connect_ex(self, address)  # type: ignore[arg-type]
+
+
+def _getaddrinfo(host: object, *args: object, **kwargs: object) -> object:
+    name = host.decode() if isinstance(host, bytes) else host
+    if name not in _LOOPBACK:
+        raise NetworkBlocked(f"name lookup attempted in a test: {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)
 def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Offline by default: connecting anywhere but a local socket pair fails loudly."""
-    monkeypatch.setattr(socket.socket, "connect", _refuse)
-    monkeypatch.setattr(socket.socket, "connect_ex", _refuse)
-    monkeypatch.setattr(socket, "create_connection", _refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", _refuse)
+    """Offline by default: only loopback (our own fault server, the local llama.cpp server) is reachable."""
+    monkeypatch.setattr(socket.socket, "connect", _connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", _connect_ex)
+    monkeypatch.setattr(socket, "getaddrinfo", _getaddrinfo)
 
 
 @pytest.fixture(autouse=True)

@@ -56,7 +56,9 @@ def test_every_step_is_saved_and_resumes(corpus: Corpus, grader: OfflineGrader, 
     # A crash here: a new process resumes with the draft.
     again = Interview.resume(corpus, store, sid, grader)
     assert again.current == first and again.draft_text == "half an answer"
-    feedback = again.submit(ANSWER)
+    step = again.submit(ANSWER)
+    assert step.follow_up is None  # this answer fits another question: no follow-up
+    feedback = step.feedback
     on_disk = store.load(sid)
     assert on_disk.turns[0].feedback == feedback and on_disk.turns[0].hints_used == 2
     assert on_disk.draft is None

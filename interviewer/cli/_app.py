@@ -12,22 +12,28 @@ from rich.console import Console
 from rich.table import Table
 
 from .._sessions import SessionStore
+from .._setup import GradingSetup, grading_setup
 from .._version import __version__
 from ..corpus import load_corpus
-from ..exceptions import UserError
-from ..graders import GradeRequest, OfflineGrader
+from ..exceptions import GradingError, UserError
+from ..graders import GradeRequest
 from ..interview import Interview, build_report, report_markdown
+from ..llm import load_settings
 from ..models import SessionOptions
 from ._corpus import corpus_app
 from ._input import LineSource, read_answer_text
+from ._logging import setup_logging
 from ._practice import run_practice
 from ._render import render_feedback, render_report
 
 __all__ = ["app"]
 
 
+EXIT_MODEL_FAILED = 3
+
+
 class _Group(typer.core.TyperGroup):
-    """Turns user errors into one line on stderr and an exit code, never a traceback."""
+    """Turns user errors (and a failed model, when asked not to fall back) into one line and an exit code."""
 
     def invoke(self, ctx: Any) -> Any:  # typer's Context class lives in a private module
         try:
@@ -35,6 +41,9 @@ class _Group(typer.core.TyperGroup):
         except UserError as exc:
             Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
+        except GradingError as exc:
+            Console(stderr=True).print(f"[red]model failed:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_MODEL_FAILED) from None
 
 
 app = typer.Typer(
@@ -53,6 +62,46 @@ DataDir = Annotated[
     typer.Option("--data-dir", help="Where sessions are saved (default: $INTERVIEWER_HOME or your user data folder)."),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", "-m", help="Chat model for LLM feedback (also INTERVIEWER_MODEL). Default: the offline grader."
+    ),
+]
+BaseUrlOpt = Annotated[
+    str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint (also OPENAI_BASE_URL). Default: OpenAI.")
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", help="Config file (default: $INTERVIEWER_CONFIG, else config.toml in your config folder)."
+    ),
+]
+RecordOpt = Annotated[Path | None, typer.Option("--record", help="Save every exchange with the model to this folder.")]
+ReplayOpt = Annotated[
+    Path | None, typer.Option("--replay", help="Answer from recordings in this folder; never touch the network.")
+]
+FollowUpsOpt = Annotated[
+    int | None, typer.Option("--follow-ups", min=0, max=5, help="Follow-up questions per question (0 turns them off).")
+]
+
+
+def _setup(
+    console: Console,
+    model: str | None,
+    base_url: str | None,
+    config: Path | None,
+    record: Path | None,
+    replay: Path | None,
+    *,
+    fallback: bool = True,
+) -> GradingSetup:
+    settings = load_settings({"model": model, "base_url": base_url}, config_file=config)
+
+    def warn(reason: str) -> None:
+        console.print(f"[yellow]The model failed:[/] {reason}. Your answer is saved; offline feedback instead.")
+
+    return grading_setup(settings, record=record, replay=replay, fallback=fallback, on_fallback=warn)
 
 
 def _console() -> Console:
@@ -74,8 +123,10 @@ def _main(
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
     ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print the log to stderr.")] = False,
 ) -> None:
     """Mock interviews in the terminal with rubric-based feedback. Offline by default."""
+    setup_logging(verbose)
 
 
 @app.command()
@@ -140,12 +191,22 @@ def feedback(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the feedback as JSON (docs/feedback-format.md).")
     ] = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    config: ConfigOpt = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
+    no_fallback: Annotated[
+        bool, typer.Option("--no-fallback", help="If the model fails, exit with code 3 instead of offline feedback.")
+    ] = False,
 ) -> None:
     """Grade one answer (from --answer, --answer-file or stdin) and print the feedback."""
     role_corpus = load_corpus().role(role)
     q = role_corpus.question(question)
     text = read_answer_text(answer, answer_file, sys.stdin)
-    result = OfflineGrader().grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
+    err = Console(stderr=True, highlight=False)
+    setup = _setup(err, model, base_url, config, record, replay, fallback=not no_fallback)
+    result = setup.grader.grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
@@ -162,22 +223,38 @@ def practice(
         Path | None,
         typer.Option("--answers", help="Read answers from this file instead of the keyboard (scripted runs)."),
     ] = None,
+    follow_ups: FollowUpsOpt = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    config: ConfigOpt = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
     data_dir: DataDir = None,
 ) -> None:
     """Start a mock interview in the terminal. Answers can also come from a pipe or --answers FILE."""
     console = _console()
     store = SessionStore(data_dir)
-    options = SessionOptions(questions=count, category=category, seed=seed)
+    setup = _setup(console, model, base_url, config, record, replay)
+    options = SessionOptions(
+        questions=count,
+        category=category,
+        seed=seed,
+        grader=setup.grader.name,
+        model=setup.settings.model,
+        follow_ups=1 if follow_ups is None else follow_ups,
+    )
     with LineSource.open(answers, console) as source:
-        interview, plan = Interview.start(load_corpus(), role, options, OfflineGrader(), store)
+        interview, plan = Interview.start(
+            load_corpus(), role, options, setup.grader, store, follow_ups=setup.follow_ups, narrator=setup.narrator
+        )
         title = interview.role.role.title
-        count = len(plan.question_ids)
+        n = len(plan.question_ids)
         console.print(
-            f"[bold]Mock interview: {title}[/] · {count} question{'s' if count != 1 else ''} · offline grader · "
+            f"[bold]Mock interview: {title}[/] · {n} question{'s' if n != 1 else ''} · {setup.description} · "
             f"session {interview.session.id}"
         )
         if plan.shortened:
-            console.print(f"[yellow]Only {len(plan.question_ids)} questions match; asking all of them.[/]")
+            console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
         code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
@@ -188,21 +265,52 @@ def resume(
         str, typer.Argument(help="Session id (or a unique start of it), see `interviewer sessions`.")
     ],
     answers: Annotated[Path | None, typer.Option("--answers", help="Read answers from this file.")] = None,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    config: ConfigOpt = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Continue a saved session where it stopped, including a half-typed answer."""
+    """Continue a saved session where it stopped, including a half-typed answer or an open follow-up."""
     console = _console()
     store = SessionStore(data_dir)
-    interview = Interview.resume(load_corpus(), store, session_id, OfflineGrader())
+    saved = store.load(session_id)
+    setup = _setup(console, model or saved.options.model, base_url, config, record, replay)
+    interview = Interview.resume(
+        load_corpus(), store, saved.id, setup.grader, follow_ups=setup.follow_ups, narrator=setup.narrator
+    )
     if interview.finished:
         console.print(f"Session {interview.session.id} is already finished.")
-        render_report(interview.report(), console)
+        render_report(interview.report(), console, interview.session.narrative)
         return
     number, total = interview.position
-    console.print(f"[bold]Resuming {interview.session.id}[/] at question {number} of {total}.")
+    console.print(f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}.")
     with LineSource.open(answers, console) as source:
         code = run_practice(interview, source, console)
     raise typer.Exit(code)
+
+
+@app.command("local-server")
+def local_server(
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8080,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads for the model.")] = 2,
+) -> None:
+    """Serve SmolLM2-135M with llama.cpp on loopback, to try the LLM grader with no key (Ctrl-C stops it)."""
+    import time
+
+    from ..testing import LOCAL_MODEL_NAME, LocalLlamaServer
+
+    server = LocalLlamaServer(port=port, threads=threads).start()
+    console = _console()
+    console.print(f"Serving {server.description}")
+    console.print(f"Base URL: [bold]{server.base_url}[/]")
+    console.print(f"Try: interviewer practice --role dpo --model {LOCAL_MODEL_NAME} --base-url {server.base_url}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        server.stop()
 
 
 @app.command()
@@ -262,9 +370,10 @@ def report(
     summary = build_report(session, load_corpus().role(session.role), store.practised(session.role))
     if fmt == "json":
         payload = summary.model_dump(mode="json")
+        payload["narrative"] = session.narrative.model_dump(mode="json") if session.narrative else None
         payload["turns"] = [t.model_dump(mode="json") for t in session.turns]
         _print_json(payload)
     elif fmt == "md":
-        sys.stdout.write(report_markdown(summary))
+        sys.stdout.write(report_markdown(summary, session.narrative))
     else:
-        render_report(summary, _console())
+        render_report(summary, _console(), session.narrative)

@@ -1,4 +1,4 @@
-"""The interactive practice loop: ask, read a multi-line answer, show feedback, repeat."""
+"""The interactive practice loop: ask, read a multi-line answer, follow up, show feedback, repeat."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.text import Text
 
 from ..interview import Interview
-from ..models import Question
+from ..models import FollowUp, Question
 from ._input import COMMAND_HELP, Command, LineSource, parse_command
-from ._render import render_feedback, render_hint, render_question, render_report
+from ._render import render_feedback, render_follow_up, render_hint, render_question, render_report
 
 __all__ = ["EXIT_INTERRUPTED", "run_practice"]
 
@@ -22,6 +22,9 @@ def _show_question(console: Console, interview: Interview, question: Question) -
     number, total = interview.position
     labels = {c.id: c.label for c in interview.role.role.categories}
     console.print(render_question(question, number, total, labels.get(question.category, question.category)))
+    follow_up = interview.open_follow_up
+    if follow_up is not None:
+        console.print(render_follow_up(follow_up))
 
 
 def _show_help(console: Console) -> None:
@@ -31,10 +34,7 @@ def _show_help(console: Console) -> None:
 
 
 def _resume_note(console: Console, interview: Interview) -> None:
-    console.print(
-        f"Saved. Continue with: [bold]interviewer resume {interview.session.id}[/]",
-        highlight=False,
-    )
+    console.print(f"Saved. Continue with: [bold]interviewer resume {interview.session.id}[/]", highlight=False)
 
 
 def run_practice(interview: Interview, source: LineSource, console: Console) -> int:
@@ -54,29 +54,27 @@ def _loop(interview: Interview, source: LineSource, console: Console) -> int:
     while not interview.finished:
         question = interview.ask()
         _show_question(console, interview, question)
-        lines = interview.draft_text.splitlines()
-        if lines:
+        if interview.draft_text:
             console.print(Text("Your saved answer so far (keep typing, or /clear to start again):", style="dim"))
             console.print(Text(interview.draft_text), style="italic")
-        outcome = _read_answer(interview, question, lines, source, console)
-        if outcome == "quit":
+        if _answer(interview, question, source, console) == "quit":
             _finish(interview, console, stopped=True)
             return 0
     _finish(interview, console, stopped=False)
     return 0
 
 
-def _read_answer(
-    interview: Interview, question: Question, lines: list[str], source: LineSource, console: Console
-) -> str:
-    """Read until the answer is submitted or skipped ("next") or the candidate stops ("quit")."""
+def _answer(interview: Interview, question: Question, source: LineSource, console: Console) -> str:
+    """Read, submit and follow up until the question is done ("next") or the candidate stops ("quit")."""
+    lines = interview.draft_text.splitlines()
     while True:
         line = source.read("> " if not lines else "… ")
         if line is None:  # end of input: submit what is there, otherwise stop (saved)
-            if lines:
-                _submit(interview, "\n".join(lines), console)
+            if not lines:
+                return "quit"
+            if _submit(interview, "\n".join(lines), console) is None:
                 return "next"
-            return "quit"
+            return "quit"  # a follow-up is open but the input has ended: it waits, saved, for `resume`
         command = parse_command(line)
         if command is Command.help:
             _show_help(console)
@@ -88,35 +86,50 @@ def _read_answer(
         elif command is Command.clear:
             lines.clear()
             interview.save_draft("")
-            console.print(Text("Cleared. Start your answer again.", style="dim"))
+            console.print(Text("Cleared. Start again.", style="dim"))
         elif command is Command.skip:
-            interview.skip()
-            console.print(Text("Skipped.", style="dim"))
+            feedback = interview.skip()
+            if feedback is not None:
+                console.print(Text("Follow-up skipped.", style="dim"))
+                console.print(render_feedback(feedback))
+            else:
+                console.print(Text("Skipped.", style="dim"))
             return "next"
         elif command is Command.quit:
             return "quit"
         elif command is Command.done or not line.strip():
             if lines:
-                _submit(interview, "\n".join(lines), console)
-                return "next"
-            if command is Command.done:
+                follow_up = _submit(interview, "\n".join(lines), console)
+                if follow_up is None:
+                    return "next"
+                lines = []
+            elif command is Command.done:
                 console.print(Text("Nothing to submit yet: type your answer first, or /skip.", style="dim"))
         else:
             lines.append(line)
             interview.save_draft("\n".join(lines))
 
 
-def _submit(interview: Interview, answer: str, console: Console) -> None:
-    with console.status("Grading your answer…", spinner="dots"):
-        feedback = interview.submit(answer)
-    console.print(render_feedback(feedback))
+def _submit(interview: Interview, text: str, console: Console) -> FollowUp | None:
+    """Grade; show the follow-up question or the feedback. Returns the follow-up, if one was asked."""
+    with console.status("Thinking about your answer…", spinner="dots"):
+        step = interview.submit(text)
+    if step.follow_up is not None:
+        console.print(render_follow_up(step.follow_up))
+        return step.follow_up
+    if step.feedback is not None:
+        console.print(render_feedback(step.feedback))
+    return None
 
 
 def _finish(interview: Interview, console: Console, *, stopped: bool) -> None:
+    if interview.finished and interview.narrator is not None:
+        with console.status("Writing your summary…", spinner="dots"):
+            interview.finish_summary()
     report = interview.report()
     if any(q.status != "pending" for q in report.questions):
         console.rule("Summary")
-        render_report(report, console)
+        render_report(report, console, interview.session.narrative)
     if stopped and not interview.finished:
         _resume_note(console, interview)
     else:

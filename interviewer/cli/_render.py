@@ -11,9 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..interview import Hint, SessionReport
-from ..models import Feedback, KeyPointStatus, Question, StarPart
+from ..models import Feedback, FollowUp, KeyPointStatus, LookForVerdict, Narrative, Question, StarPart
 
-__all__ = ["render_feedback", "render_hint", "render_question", "render_report", "score_style"]
+__all__ = ["render_feedback", "render_follow_up", "render_hint", "render_question", "render_report", "score_style"]
+
+_LOOK_FOR = {
+    LookForVerdict.met: ("✓", "green"),
+    LookForVerdict.partly: ("~", "yellow"),
+    LookForVerdict.not_met: ("✗", "red"),
+    LookForVerdict.not_enough_evidence: ("?", "dim"),
+}
 
 _STATUS = {
     KeyPointStatus.covered: ("✓", "green"),
@@ -38,6 +45,10 @@ def render_question(question: Question, number: int, total: int, category_label:
         subtitle_align="right",
         border_style="cyan",
     )
+
+
+def render_follow_up(follow_up: FollowUp) -> Panel:
+    return Panel(Text(follow_up.question, style="bold"), title="Follow-up", title_align="left", border_style="cyan")
 
 
 def render_hint(hint: Hint) -> Panel:
@@ -86,6 +97,13 @@ def render_feedback(feedback: Feedback) -> Panel:
             line.append(f"  {point.note}", style="dim")
         points.append(line)
     items += [Text("Key points", style="bold"), *points]
+    if feedback.look_fors:
+        items.append(Text("What interviewers look for", style="bold"))
+        for look in feedback.look_fors:
+            mark, style = _LOOK_FOR[look.verdict]
+            items.append(
+                Text.assemble((f" {mark} ", style), look.text, (f"  {look.reason}" if look.reason else "", "dim"))
+            )
     if feedback.mistakes:
         items.append(Text("Mistakes", style="bold"))
         items += [
@@ -98,11 +116,35 @@ def render_feedback(feedback: Feedback) -> Panel:
     if feedback.improvements:
         items.append(Text("To improve", style="bold"))
         items += _bullets(feedback.improvements[:6], "→", "yellow")
+    if feedback.model_answer_outline:
+        items.append(Text("An excellent answer would", style="bold"))
+        items += [Text(f" {i}. {step}") for i, step in enumerate(feedback.model_answer_outline, 1)]
+    if feedback.ignored_text:
+        items.append(
+            Text(f"Set aside, as addressed to the grader: {' | '.join(feedback.ignored_text)}", style="magenta")
+        )
+    if feedback.checks is not None and feedback.checks.notes:
+        items.append(Text("Checked in code: " + "; ".join(feedback.checks.notes), style="dim"))
     items.append(_delivery_line(feedback))
-    return Panel(Group(*items), title=f"Feedback · {feedback.grader} grader", title_align="left", border_style="blue")
+    p = feedback.provenance
+    if p.model:
+        cost = f" · ~${p.cost_usd:.4f}" if p.cost_usd else ""
+        items.append(
+            Text(
+                f"{p.model} at {p.base_url_host} · {p.prompt} · {p.tokens_in}+{p.tokens_out} tokens"
+                f"{cost} · {p.latency_ms / 1000:.1f} s",
+                style="dim",
+            )
+        )
+    if p.fallback:
+        items.insert(
+            0, Text(f"The model failed ({p.fallback}); this is the offline grader's feedback.", style="yellow")
+        )
+    title = f"Feedback · {feedback.grader} grader"
+    return Panel(Group(*items), title=title, title_align="left", border_style="blue")
 
 
-def render_report(report: SessionReport, console: Console) -> None:
+def render_report(report: SessionReport, console: Console, narrative: Narrative | None = None) -> None:
     table = Table(
         title=f"{report.role_title} · session {report.session_id}", box=box.SIMPLE_HEAVY, title_justify="left"
     )
@@ -129,7 +171,10 @@ def render_report(report: SessionReport, console: Console) -> None:
         console.print(f"[green]Strongest:[/] {', '.join(report.strongest)}")
     if report.weakest:
         console.print(f"[red]Weakest:[/] {', '.join(report.weakest)}")
-    if report.practice_next:
+    if narrative is not None:
+        console.print(Panel(narrative.summary, title=f"Summary by {narrative.model}", title_align="left"))
+    tips = [*(narrative.practice_next if narrative else []), *report.practice_next]
+    if tips:
         console.print("[bold]Practise next[/]")
-        for tip in report.practice_next:
+        for tip in tips:
             console.print(f" → {tip}", highlight=False)

@@ -8,14 +8,24 @@ from dataclasses import dataclass
 from .._sessions import SessionStore
 from ..corpus import Corpus, RoleCorpus
 from ..exceptions import SessionError, UsageError
-from ..graders import Grader, GradeRequest
-from ..models import Draft, Feedback, Question, Session, SessionOptions, Turn, TurnStatus, utcnow
+from ..graders import Exchange, Grader, GradeRequest
+from ..models import Draft, Feedback, FollowUp, Narrative, Question, Session, SessionOptions, Turn, TurnStatus, utcnow
+from ._followups import FollowUpWriter, TemplateFollowUps, choose_point
+from ._narrative import ModelNarrator
 from ._report import SessionReport, build_report
 from ._selection import Plan, choose_questions
 
-__all__ = ["MAX_HINTS", "Hint", "Interview"]
+__all__ = ["MAX_HINTS", "Hint", "Interview", "Step"]
 
 MAX_HINTS = 2
+
+
+@dataclass(frozen=True)
+class Step:
+    """What follows a submitted answer: final feedback, or a follow-up question to answer first."""
+
+    feedback: Feedback | None = None
+    follow_up: FollowUp | None = None
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,16 @@ class Interview:
     skip) is saved to the store at once, so a crash or Ctrl-C loses nothing.
     """
 
-    def __init__(self, session: Session, role: RoleCorpus, grader: Grader, store: SessionStore | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        role: RoleCorpus,
+        grader: Grader,
+        store: SessionStore | None = None,
+        *,
+        follow_ups: FollowUpWriter | None = None,
+        narrator: ModelNarrator | None = None,
+    ) -> None:
         if session.role != role.id:
             raise SessionError(f"session {session.id} is for role {session.role!r}, not {role.id!r}")
         known = {q.id for q in role.questions}
@@ -48,6 +67,8 @@ class Interview:
         self.role = role
         self.grader = grader
         self.store = store
+        self.follow_up_writer: FollowUpWriter = follow_ups or TemplateFollowUps()
+        self.narrator = narrator
 
     @classmethod
     def start(
@@ -59,6 +80,8 @@ class Interview:
         store: SessionStore | None = None,
         *,
         practised: Counter[str] | None = None,
+        follow_ups: FollowUpWriter | None = None,
+        narrator: ModelNarrator | None = None,
     ) -> tuple[Interview, Plan]:
         """Choose the questions and create (and save) a new session."""
         role = corpus.role(role_id)
@@ -71,15 +94,24 @@ class Interview:
             raise UsageError(f"role {role.id!r} has no questions to ask with these options")
         session_id = store.new_id(role.id) if store is not None else f"session-{role.id}"
         session = Session(id=session_id, role=role.id, options=options, plan=plan.question_ids)
-        interview = cls(session, role, grader, store)
+        interview = cls(session, role, grader, store, follow_ups=follow_ups, narrator=narrator)
         interview._save()
         return interview, plan
 
     @classmethod
-    def resume(cls, corpus: Corpus, store: SessionStore, session_id: str, grader: Grader) -> Interview:
-        """Continue a saved session where it stopped, draft included."""
+    def resume(
+        cls,
+        corpus: Corpus,
+        store: SessionStore,
+        session_id: str,
+        grader: Grader,
+        *,
+        follow_ups: FollowUpWriter | None = None,
+        narrator: ModelNarrator | None = None,
+    ) -> Interview:
+        """Continue a saved session where it stopped, draft and open follow-up included."""
         session = store.load(session_id)
-        return cls(session, corpus.role(session.role), grader, store)
+        return cls(session, corpus.role(session.role), grader, store, follow_ups=follow_ups, narrator=narrator)
 
     # -- state ---------------------------------------------------------------
 
@@ -101,6 +133,15 @@ class Interview:
     def draft_text(self) -> str:
         draft = self.session.draft
         return draft.text if draft is not None and draft.question_id == self.session.current_question_id else ""
+
+    @property
+    def open_follow_up(self) -> FollowUp | None:
+        """The follow-up waiting for a reply, if any (also after a resume)."""
+        draft = self.session.draft
+        if draft is None or draft.question_id != self.session.current_question_id or not draft.follow_ups:
+            return None
+        last = draft.follow_ups[-1]
+        return last if last.answer is None else None
 
     # -- actions -------------------------------------------------------------
 
@@ -137,31 +178,54 @@ class Interview:
         rubric = self.role.rubric(question.id)
         return Hint(2, "Points a strong answer covers", [f"- {p.label}" for p in rubric.key_points])
 
-    def submit(self, answer: str) -> Feedback:
-        """Grade the answer, save the finished turn and move to the next question."""
-        question = self.ask()
-        draft = self._draft()
-        draft.text = answer
-        self._save()  # the answer is on disk before grading can fail
-        request = GradeRequest(self.role.role, question, self.role.rubric(question.id), answer)
-        feedback = self.grader.grade(request)
-        self._finish(
-            Turn(
-                question_id=question.id,
-                status=TurnStatus.answered,
-                answer=answer,
-                hints_used=draft.hints_used,
-                feedback=feedback,
-                started_at=draft.started_at,
-                finished_at=utcnow(),
-            )
-        )
-        return feedback
+    def submit(self, text: str) -> Step:
+        """Grade the answer (or the reply to the open follow-up); save; return what comes next.
 
-    def skip(self) -> None:
-        """Skip the current question (it is listed as skipped in the report)."""
+        The text is on disk (as the draft) before grading starts, so a grader
+        failure or a crash loses nothing: it is still there on resume. If the
+        answer misses a key point and follow-ups are left, the next step is a
+        follow-up question; its reply is graded together with the answer.
+        """
+        question = self.ask()
+        rubric = self.role.rubric(question.id)
+        draft = self._draft()
+        draft.text = text
+        self._save()  # on disk before grading: a failure or a crash here loses nothing
+        open_follow_up = self.open_follow_up
+        answer = draft.answer if open_follow_up is not None and draft.answer is not None else text
+        exchanges = tuple(
+            Exchange(f.question, text if f is open_follow_up else (f.answer or ""))
+            for f in draft.follow_ups
+            if f.answer is not None or f is open_follow_up
+        )
+        request = GradeRequest(self.role.role, question, rubric, answer, exchanges)
+        feedback = self.grader.grade(request)
+        if open_follow_up is not None:
+            open_follow_up.answer = text
+        else:
+            draft.answer = text
+        draft.text = ""
+        if len(draft.follow_ups) < self.session.options.follow_ups:
+            point = choose_point(feedback, rubric.key_points, [f.key_point_id for f in draft.follow_ups])
+            if point is not None:
+                follow_up = self.follow_up_writer.write(request, point)
+                if draft.initial_feedback is None:
+                    draft.initial_feedback = feedback
+                draft.latest_feedback = feedback
+                draft.follow_ups.append(follow_up)
+                self._save()
+                return Step(follow_up=follow_up)
+        self._finish_answered(draft, feedback)
+        return Step(feedback=feedback)
+
+    def skip(self) -> Feedback | None:
+        """Skip the current question, or the open follow-up (keeping the feedback on the answer)."""
         question = self.ask()
         draft = self._draft()
+        if self.open_follow_up is not None and draft.latest_feedback is not None:
+            latest = draft.latest_feedback
+            self._finish_answered(draft, latest)
+            return latest
         self._finish(
             Turn(
                 question_id=question.id,
@@ -172,6 +236,15 @@ class Interview:
                 finished_at=utcnow(),
             )
         )
+        return None
+
+    def finish_summary(self) -> Narrative | None:
+        """Once the session is finished: the model's summary, written once and saved with the session."""
+        if self.narrator is None or not self.finished or self.session.narrative is not None:
+            return self.session.narrative
+        self.session.narrative = self.narrator.write(self.report())
+        self._save()
+        return self.session.narrative
 
     def report(self) -> SessionReport:
         """Scores so far, competencies and what to practise next."""
@@ -187,6 +260,22 @@ class Interview:
         if self.session.draft is None or self.session.draft.question_id != question.id:
             self.session.draft = Draft(question_id=question.id)
         return self.session.draft
+
+    def _finish_answered(self, draft: Draft, feedback: Feedback) -> None:
+        assert draft.answer is not None
+        self._finish(
+            Turn(
+                question_id=draft.question_id,
+                status=TurnStatus.answered,
+                answer=draft.answer,
+                hints_used=draft.hints_used,
+                feedback=feedback,
+                follow_ups=draft.follow_ups,
+                initial_feedback=draft.initial_feedback,
+                started_at=draft.started_at,
+                finished_at=utcnow(),
+            )
+        )
 
     def _finish(self, turn: Turn) -> None:
         self.session.turns.append(turn)

@@ -9,7 +9,7 @@ from statistics import mean
 from pydantic import BaseModel, ConfigDict
 
 from ..corpus import RoleCorpus
-from ..models import KeyPointStatus, Session, TurnStatus
+from ..models import KeyPointStatus, Narrative, Session, TurnStatus
 
 __all__ = ["CompetencyResult", "QuestionResult", "SessionReport", "build_report", "report_markdown"]
 
@@ -162,8 +162,8 @@ def _practice_next(
     return tips
 
 
-def report_markdown(report: SessionReport) -> str:
-    """The report as Markdown."""
+def report_markdown(report: SessionReport, narrative: Narrative | None = None) -> str:
+    """The report as Markdown (with the model's summary, when there is one)."""
     lines = [
         f"# Mock interview: {report.role_title}",
         "",
@@ -172,6 +172,8 @@ def report_markdown(report: SessionReport) -> str:
     ]
     if report.mean_score is not None:
         lines += [f"**Mean score: {report.mean_score:.1f} / 5**", ""]
+    if narrative is not None:
+        lines += [narrative.summary, "", f"*(Summary by {narrative.model}, prompt {narrative.prompt}.)*", ""]
     lines += ["| # | Question | Category | Score | Hints |", "|---|---|---|---|---|"]
     for i, q in enumerate(report.questions, 1):
         score = str(q.score) if q.score is not None else q.status
@@ -183,6 +185,7 @@ def report_markdown(report: SessionReport) -> str:
         lines += ["", f"**Strongest:** {', '.join(report.strongest)}"]
     if report.weakest:
         lines += ["", f"**Weakest:** {', '.join(report.weakest)}"]
-    if report.practice_next:
-        lines += ["", "## Practise next", ""] + [f"- {tip}" for tip in report.practice_next]
+    tips = [*(narrative.practice_next if narrative else []), *report.practice_next]
+    if tips:
+        lines += ["", "## Practise next", ""] + [f"- {tip}" for tip in tips]
     return "\n".join(lines) + "\n"

@@ -14,12 +14,15 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "FEEDBACK_FORMAT_VERSION",
     "SCORE_ANCHORS",
+    "Checks",
     "DeliveryMetrics",
     "Feedback",
     "GuardKind",
     "GuardResult",
     "KeyPointResult",
     "KeyPointStatus",
+    "LookForResult",
+    "LookForVerdict",
     "MistakeFound",
     "Ownership",
     "Provenance",
@@ -168,6 +171,43 @@ class GuardResult(_Model):
     """What in the answer triggered the guard."""
 
 
+class LookForVerdict(StrEnum):
+    """Whether the answer shows something interviewers look for."""
+
+    met = "met"
+    partly = "partly"
+    not_met = "not-met"
+    not_enough_evidence = "not-enough-evidence"
+
+
+class LookForResult(_Model):
+    """The verdict on one "what interviewers look for" item of the rubric."""
+
+    id: str
+    """`look-for-N`, N being the item's 1-based position in the rubric."""
+    text: str
+    """The item, as the rubric states it."""
+    verdict: LookForVerdict
+    reason: str = ""
+
+
+class Checks(_Model):
+    """What the code verified, and changed, in what a model said."""
+
+    evidence_rejected: int = Field(default=0, ge=0)
+    """Claims whose quoted evidence is not in the answer; each was downgraded and flagged."""
+    ids_dropped: list[str] = Field(default_factory=list)
+    """Key point, mistake or look-for ids the model invented; dropped."""
+    points_not_judged: list[str] = Field(default_factory=list)
+    """Rubric key points the model left out; counted as missed."""
+    strengths_dropped: int = Field(default=0, ge=0)
+    """Strengths dropped because their quote is not in the answer."""
+    score_from_model: int | None = None
+    """The score the model gave, before clamping and the consistency rules."""
+    notes: list[str] = Field(default_factory=list)
+    """Every adjustment, in words."""
+
+
 class Provenance(_Model):
     """Exactly what produced a feedback."""
 
@@ -179,6 +219,30 @@ class Provenance(_Model):
     """SHA-256 (first 16 hex digits) of the rubric and question the answer was graded against."""
     latency_ms: float = Field(ge=0)
     """Time taken to grade, in milliseconds."""
+    model: str | None = None
+    """Chat model that judged the answer, as the server named it."""
+    base_url_host: str | None = None
+    """Host (and port) of the model's endpoint; never the key."""
+    prompt: str | None = None
+    """Prompt template, as id@version."""
+    prompt_hash: str | None = None
+    """SHA-256 (first 16 hex digits) of the rendered prompt messages."""
+    temperature: float | None = None
+    seed: int | None = None
+    structured_output: str | None = None
+    """json_schema (strict, enforced by the server) or json_object (validated by us)."""
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    tokens_estimated: bool = False
+    """True when the server reported no usage and the counts come from tiktoken."""
+    cost_usd: float | None = None
+    """Estimated cost from the price table; None when the model's price is unknown."""
+    retries: int = Field(default=0, ge=0)
+    """Retried requests (rate limits, 5xx, timeouts, dropped connections)."""
+    repaired: bool = False
+    """Whether the model's first reply failed validation and a repair was asked for."""
+    fallback: str | None = None
+    """Set when this feedback replaces a grader that failed: what failed, in one line."""
 
 
 class Feedback(_Model):
@@ -212,5 +276,13 @@ class Feedback(_Model):
     """Which grader produced this feedback, such as `offline` or `llm`."""
     not_assessed: list[str] = Field(default_factory=list)
     """What this grader could not judge."""
+    look_fors: list[LookForResult] = Field(default_factory=list)
+    """Verdicts on what interviewers look for (graders that can judge them)."""
+    model_answer_outline: list[str] = Field(default_factory=list)
+    """Steps an excellent answer would take (graders that can write one)."""
+    ignored_text: list[str] = Field(default_factory=list)
+    """Text in the answer addressed to the grader rather than the interviewer; set aside before grading."""
+    checks: Checks | None = None
+    """What the code verified in a model's judgement (model graders only)."""
     provenance: Provenance
     """What produced this feedback."""

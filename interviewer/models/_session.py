@@ -10,7 +10,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._feedback import Feedback
 
-__all__ = ["SESSION_FORMAT_VERSION", "Draft", "Session", "SessionOptions", "Turn", "TurnStatus", "utcnow"]
+__all__ = [
+    "SESSION_FORMAT_VERSION",
+    "Draft",
+    "FollowUp",
+    "Narrative",
+    "Session",
+    "SessionOptions",
+    "Turn",
+    "TurnStatus",
+    "utcnow",
+]
 
 SESSION_FORMAT_VERSION = 1
 
@@ -31,6 +41,22 @@ class TurnStatus(StrEnum):
     skipped = "skipped"
 
 
+class FollowUp(_Model):
+    """A follow-up question that probes a key point the answer missed."""
+
+    question: str
+    """What the interviewer asked."""
+    key_point_id: str
+    """The rubric key point it probes."""
+    reason: str
+    """Why it was asked."""
+    source: Literal["model", "template"]
+    """Written by the model, or by the built-in template (offline, or when the model failed)."""
+    answer: str | None = None
+    """The candidate's reply; None until answered."""
+    asked_at: datetime = Field(default_factory=utcnow)
+
+
 class Turn(_Model):
     """One question of a session, once it is finished."""
 
@@ -43,7 +69,11 @@ class Turn(_Model):
     hints_used: int = Field(default=0, ge=0)
     """How many hints the candidate asked for."""
     feedback: Feedback | None = None
-    """Feedback on the answer; none for a skipped question."""
+    """Feedback on the answer and its follow-up replies; none for a skipped question."""
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    """Follow-up questions asked, with the replies."""
+    initial_feedback: Feedback | None = None
+    """Feedback on the first answer alone, when follow-ups were asked."""
     started_at: datetime
     """When the question was first asked."""
     finished_at: datetime
@@ -56,7 +86,15 @@ class Draft(_Model):
     question_id: str
     """Id of the question being answered."""
     text: str = ""
-    """Lines typed so far, saved as they are typed so nothing is lost."""
+    """Lines typed so far (of the answer, or of the current follow-up reply), saved as they are typed."""
+    answer: str | None = None
+    """The submitted answer, once there are follow-ups to answer."""
+    follow_ups: list[FollowUp] = Field(default_factory=list)
+    """Follow-ups asked so far; the last one is open while its `answer` is None."""
+    initial_feedback: Feedback | None = None
+    """Feedback on the answer alone, kept while follow-ups run."""
+    latest_feedback: Feedback | None = None
+    """Feedback on the answer and the replies so far (what a skipped follow-up leaves)."""
     hints_used: int = Field(default=0, ge=0)
     """Hints shown so far for this question."""
     started_at: datetime = Field(default_factory=utcnow)
@@ -74,6 +112,20 @@ class SessionOptions(_Model):
     """Seed for question choice, if any."""
     grader: str = "offline"
     """Grader used for feedback."""
+    model: str | None = None
+    """Chat model, for the llm grader."""
+    follow_ups: int = Field(default=1, ge=0, le=5)
+    """Follow-up questions allowed per question (0 turns them off)."""
+
+
+class Narrative(_Model):
+    """The end-of-session summary a model wrote."""
+
+    summary: str
+    practice_next: list[str] = Field(default_factory=list)
+    model: str
+    prompt: str
+    """Prompt template, as id@version."""
 
 
 class Session(_Model):
@@ -95,6 +147,8 @@ class Session(_Model):
     """The question in progress, if any."""
     status: Literal["in-progress", "finished"] = "in-progress"
     """in-progress until every planned question is answered or skipped."""
+    narrative: Narrative | None = None
+    """A model's summary of the finished session, when a model was used."""
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

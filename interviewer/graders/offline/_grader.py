@@ -21,6 +21,7 @@ from ...models import (
     StarPart,
 )
 from .._base import Grader, GradeRequest
+from .._injection import strip_injections
 from ._coverage import Coverage, CoverageMatcher, Thresholds
 from ._delivery import example_sentence, measure_delivery
 from ._guards import detect_guards
@@ -81,7 +82,7 @@ class OfflineGrader(Grader):
 
     def grade(self, request: GradeRequest) -> Feedback:
         started = time.perf_counter()
-        text = request.full_answer
+        text, ignored = strip_injections(request.full_answer)
         tokens = words(text)
         sentences = split_sentences(text)
         rubric = request.rubric
@@ -140,6 +141,7 @@ class OfflineGrader(Grader):
             guards=guards,
             grader=self.name,
             not_assessed=not_assessed,
+            ignored_text=ignored,
             provenance=Provenance(
                 grader_version=__version__,
                 embedder=self.matcher.embedder.name,

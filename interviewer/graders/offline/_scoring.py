@@ -19,7 +19,15 @@ from ...models import (
     StarPart,
 )
 
-__all__ = ["ScoreBreakdown", "coverage_ratio", "improvements", "score_answer", "strengths", "summary"]
+__all__ = [
+    "ScoreBreakdown",
+    "coverage_ratio",
+    "improvements",
+    "score_answer",
+    "score_from_coverage",
+    "strengths",
+    "summary",
+]
 
 _STAR_ADVICE = {
     StarPart.situation: "Set the scene in a sentence: where you were, what was at stake.",
@@ -52,7 +60,8 @@ COVERAGE_CUTS = (0.15, 0.35, 0.75, 0.85)
 """Weighted coverage needed for scores 2, 3, 4 and 5 (before the rules below)."""
 
 
-def _from_coverage(coverage: float) -> int:
+def score_from_coverage(coverage: float) -> int:
+    """The 1-5 score that weighted coverage alone suggests."""
     return 1 + sum(coverage >= cut for cut in COVERAGE_CUTS)
 
 
@@ -65,7 +74,7 @@ def score_answer(
 ) -> ScoreBreakdown:
     """Overall 0-5 score on the anchors, from coverage, concreteness, mistakes and guards."""
     coverage = coverage_ratio(points)
-    base = _from_coverage(coverage)
+    base = score_from_coverage(coverage)
     score = base
     caps: list[str] = []
     if len(delivery.quantified_results) >= 2 and coverage >= 0.3 and score < 4:

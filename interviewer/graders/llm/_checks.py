@@ -1,0 +1,257 @@
+"""Checks in code on what the model said, before any of it reaches the candidate.
+
+- Every quote must be in the answer (ignoring case, spacing and punctuation); a
+  claim whose quote is not there is downgraded and flagged, and the evidence
+  shown is the candidate's exact text, never the model's rendering of it.
+- Ids must exist in the rubric: invented ones are dropped and counted; points
+  the model skipped count as missed.
+- The score is clamped to 0-5, kept within one of what the per-point results
+  give, capped at 3 when a core point is missed (the rubric's rule), and capped
+  by the guards whatever the model says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ...models import (
+    SCORE_ANCHORS,
+    Checks,
+    KeyPointResult,
+    KeyPointStatus,
+    LookForResult,
+    LookForVerdict,
+    MistakeFound,
+    Rubric,
+)
+from ..offline._scoring import coverage_ratio, score_from_coverage
+from ._draft import DraftFeedback, look_for_id
+
+__all__ = ["Judged", "QuoteFinder", "check_draft"]
+
+_WORD = re.compile(r"[0-9a-z]+")
+_ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
+
+
+class QuoteFinder:
+    """Finds a quote in a text regardless of case, spacing and punctuation, and returns the original span."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = text.lower().replace("’", "'")
+        self._words: list[str] = []
+        self._spans: list[tuple[int, int]] = []
+        for match in _WORD.finditer(lowered):
+            self._words.append(match.group(0))
+            self._spans.append(match.span())
+
+    def find(self, quote: str) -> str | None:
+        """The candidate's exact text for `quote`, or None if it is not in the answer.
+
+        A quote with an ellipsis ("I set targets ... we hit them") matches when its
+        parts appear in that order; the span returned runs from the first to the last.
+        """
+        parts = [p for p in _ELLIPSIS.split(quote) if _WORD.search(p.lower())]
+        if not parts:
+            return None
+        position = 0
+        first_start: int | None = None
+        end = 0
+        for part in parts:
+            words = _WORD.findall(part.lower().replace("’", "'"))
+            found = self._locate(words, position)
+            if found is None:
+                return None
+            start_index, end_index = found
+            if first_start is None:
+                first_start = self._spans[start_index][0]
+            end = self._spans[end_index][1]
+            position = end_index + 1
+        assert first_start is not None
+        return self.text[first_start:end]
+
+    def _locate(self, words: list[str], start: int) -> tuple[int, int] | None:
+        n = len(words)
+        for i in range(start, len(self._words) - n + 1):
+            if self._words[i : i + n] == words:
+                return i, i + n - 1
+        return None
+
+
+@dataclass(frozen=True)
+class Judged:
+    """The checked judgement, ready to become `Feedback`."""
+
+    key_points: list[KeyPointResult]
+    mistakes: list[MistakeFound]
+    look_fors: list[LookForResult]
+    strengths: list[str]
+    improvements: list[str]
+    outline: list[str]
+    summary: str
+    score: int
+    checks: Checks
+
+
+_DOWNGRADE = {KeyPointStatus.covered: KeyPointStatus.partial, KeyPointStatus.partial: KeyPointStatus.missed}
+
+
+def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, guard_caps: Sequence[tuple[str, int]]) -> Judged:
+    """Verify the model's draft against the rubric and the answer it was given."""
+    finder = QuoteFinder(answer)
+    checks = Checks(score_from_model=draft.score)
+    notes = checks.notes
+
+    known_points = {p.id for p in rubric.key_points}
+    known_mistakes = {m.id for m in rubric.mistakes}
+    known_look_fors = {look_for_id(i) for i in range(len(rubric.look_for))}
+    for ids, known in (
+        (draft.key_points, known_points),
+        (draft.mistakes, known_mistakes),
+        (draft.look_fors, known_look_fors),
+    ):
+        checks.ids_dropped.extend(sorted(set(ids) - known))
+    if checks.ids_dropped:
+        notes.append(f"dropped ids the rubric does not have: {', '.join(checks.ids_dropped)}")
+
+    points: list[KeyPointResult] = []
+    for point in rubric.key_points:
+        judged = draft.key_points.get(point.id)
+        if judged is None:
+            checks.points_not_judged.append(point.id)
+            points.append(
+                KeyPointResult(
+                    id=point.id,
+                    label=point.label,
+                    status=KeyPointStatus.missed,
+                    note="The model did not judge this point.",
+                )
+            )
+            continue
+        status = KeyPointStatus(judged.status)
+        evidence = finder.find(judged.evidence) if judged.evidence.strip() else None
+        note = judged.reason.strip()
+        if status is not KeyPointStatus.missed and evidence is None:
+            checks.evidence_rejected += 1
+            quoted = judged.evidence.strip()
+            status = _DOWNGRADE[status]
+            note = (
+                f"Downgraded: the quoted evidence “{quoted}” is not in the answer."
+                if quoted
+                else "Downgraded: no quote from the answer supports it."
+            )
+        points.append(
+            KeyPointResult(
+                id=point.id,
+                label=point.label,
+                status=status,
+                evidence=(evidence or "") if status is not KeyPointStatus.missed else "",
+                note=note,
+            )
+        )
+    if checks.points_not_judged:
+        notes.append(f"key points the model did not judge, counted as missed: {', '.join(checks.points_not_judged)}")
+    if checks.evidence_rejected:
+        notes.append(f"{checks.evidence_rejected} claim(s) downgraded: their quotes are not in the answer")
+
+    mistakes: list[MistakeFound] = []
+    for mistake in rubric.mistakes:
+        judged_mistake = draft.mistakes.get(mistake.id)
+        if judged_mistake is None or not judged_mistake.present:
+            continue
+        evidence = finder.find(judged_mistake.evidence) if judged_mistake.evidence.strip() else None
+        if evidence is None:
+            checks.evidence_rejected += 1
+            notes.append(f"mistake {mistake.id} not reported: its quote is not in the answer")
+            continue
+        mistakes.append(
+            MistakeFound(
+                id=mistake.id, description=mistake.description, evidence=evidence, note=judged_mistake.reason.strip()
+            )
+        )
+
+    look_fors = []
+    for index, text in enumerate(rubric.look_for):
+        judged_look = draft.look_fors.get(look_for_id(index))
+        look_fors.append(
+            LookForResult(
+                id=look_for_id(index),
+                text=text,
+                verdict=LookForVerdict(judged_look.verdict) if judged_look else LookForVerdict.not_enough_evidence,
+                reason=judged_look.reason.strip() if judged_look else "The model did not judge it.",
+            )
+        )
+
+    strengths = []
+    for strength in draft.strengths:
+        quote = finder.find(strength.evidence) if strength.evidence.strip() else None
+        if quote is None:
+            checks.strengths_dropped += 1
+            continue
+        strengths.append(f"{strength.point.strip()} (“{quote}”)")
+    if checks.strengths_dropped:
+        notes.append(f"{checks.strengths_dropped} strength(s) dropped: not backed by a quote from the answer")
+
+    score = _consistent_score(draft.score, points, rubric, guard_caps, notes)
+    return Judged(
+        key_points=points,
+        mistakes=mistakes,
+        look_fors=look_fors,
+        strengths=strengths[:3],
+        improvements=[i.strip() for i in draft.improvements if i.strip()][:5],
+        outline=[s.strip() for s in draft.model_answer_outline if s.strip()][:6],
+        summary=draft.summary.strip(),
+        score=score,
+        checks=checks,
+    )
+
+
+def _consistent_score(
+    model_score: int,
+    points: list[KeyPointResult],
+    rubric: Rubric,
+    guard_caps: Sequence[tuple[str, int]],
+    notes: list[str],
+) -> int:
+    score = min(max(model_score, 0), 5)
+    if score != model_score:
+        notes.append(f"score {model_score} clamped to {score}")
+    by_id = {p.id: p for p in rubric.key_points}
+    coverage = coverage_ratio([(by_id[p.id], p.status) for p in points])
+    expected = score_from_coverage(coverage)
+    low, high = max(expected - 1, 0), min(expected + 1, 5)
+    if not low <= score <= high:
+        adjusted = min(max(score, low), high)
+        notes.append(
+            f"score {score} moved to {adjusted}: the checked key points ({coverage:.0%} covered) support {low}-{high}"
+        )
+        score = adjusted
+    if score > 3 and any(by_id[p.id].core and p.status is KeyPointStatus.missed for p in points):
+        notes.append(f"score {score} capped at 3: a core key point is missed")
+        score = 3
+    for kind, cap in guard_caps:
+        if score > cap:
+            notes.append(f"score {score} capped at {cap}: {kind}")
+            score = cap
+    return score
+
+
+def anchor(score: int) -> str:
+    return SCORE_ANCHORS[score]
+
+
+def feedback_fields(judged: Judged) -> dict[str, object]:
+    """The `Feedback` fields that come from the checked judgement."""
+    return {
+        "score": judged.score,
+        "score_anchor": anchor(judged.score),
+        "key_points": judged.key_points,
+        "mistakes": judged.mistakes,
+        "look_fors": judged.look_fors,
+        "strengths": judged.strengths,
+        "improvements": judged.improvements,
+        "model_answer_outline": judged.outline,
+        "checks": judged.checks,
+    }

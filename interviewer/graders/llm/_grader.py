@@ -1,0 +1,135 @@
+"""The LLM grader: a model judges meaning; code checks it and computes everything countable.
+
+Delivery metrics, guards and off-topic detection come from the offline grader,
+which runs first (it is fast and has no network). An empty or unreadable answer
+never reaches the model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Sequence
+
+from ..._version import __version__
+from ...corpus import rubric_hash
+from ...llm import LLMClient, RequestContext, run_sync
+from ...models import Feedback, Provenance, Rubric
+from ...prompts import PromptTemplate, RenderedPrompt, load_prompt
+from .._base import Grader, GradeRequest
+from .._injection import strip_injections
+from ..offline import OfflineGrader
+from ._checks import check_draft, feedback_fields
+from ._draft import DraftFeedback, look_for_id, schema_for
+
+__all__ = ["LLMGrader"]
+
+_TAG = re.compile(r"</?(?:answer|reply|follow_up)>", re.IGNORECASE)
+
+
+def _escape(text: str) -> str:
+    """Keep the candidate's text from closing our delimiters early."""
+    return _TAG.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+
+
+class LLMGrader(Grader):
+    """Feedback from any OpenAI-compatible chat model, checked in code."""
+
+    name = "llm"
+
+    def __init__(self, client: LLMClient, *, offline: OfflineGrader | None = None, prompt: str | None = None) -> None:
+        """`prompt` is `feedback@vN` (default: the settings' choice, else the latest version)."""
+        self.client = client
+        self.offline = offline or OfflineGrader()
+        version = client.settings.prompts.get("feedback")
+        self.template: PromptTemplate = load_prompt(prompt or (f"feedback@{version}" if version else "feedback"))
+
+    def prepare(self, rubrics: Sequence[Rubric]) -> None:
+        self.offline.prepare(rubrics)
+
+    def render(self, request: GradeRequest) -> tuple[RenderedPrompt, str, list[str], list[str]]:
+        """The prompt, the answer text the model sees, what was set aside, and notes."""
+        notes: list[str] = []
+        main, ignored = strip_injections(request.answer)
+        parts = [main]
+        replies = []
+        for exchange in request.follow_ups:
+            reply, more = strip_injections(exchange.answer)
+            ignored += more
+            replies.append((exchange.question, reply))
+            parts.append(reply)
+        budget = self.client.settings.max_answer_tokens
+        main, cut = self.client.counter.truncate(main, budget)
+        if cut:
+            notes.append(f"The answer was cut to its first {budget} tokens before grading.")
+        block = f"<answer>\n{_escape(main)}\n</answer>"
+        for asked, reply in replies:
+            block += f"\n<follow_up>\nInterviewer: {asked}\n<reply>\n{_escape(reply)}\n</reply>\n</follow_up>"
+        rubric, question = request.rubric, request.question
+        rendered = self.template.render(
+            {
+                "role": request.role.title,
+                "question_id": question.id,
+                "question": question.question,
+                "why_asked": question.why_asked,
+                "framework": f"{question.framework.name}: " + "; ".join(question.framework.steps),
+                "key_points": "\n".join(
+                    f"- {p.id}{' (core)' if p.core else ''}: {p.covers}" for p in rubric.key_points
+                ),
+                "mistakes": "\n".join(f"- {m.id}: {m.description}" for m in rubric.mistakes) or "(none listed)",
+                "look_fors": "\n".join(f"- {look_for_id(i)}: {text}" for i, text in enumerate(rubric.look_for)),
+                "answer": block,
+            }
+        )
+        seen = "\n\n".join([main, *(r for _, r in replies)])
+        return rendered, seen, ignored, notes
+
+    def grade(self, request: GradeRequest) -> Feedback:
+        feedback: Feedback = run_sync(self.agrade(request))
+        return feedback
+
+    async def agrade(self, request: GradeRequest) -> Feedback:
+        started = time.perf_counter()
+        baseline = await asyncio.to_thread(self.offline.grade, request)
+        if any(g.cap == 0 for g in baseline.guards):
+            not_assessed = [*baseline.not_assessed, "The model was not asked: there is nothing in the answer to judge."]
+            return baseline.model_copy(update={"not_assessed": not_assessed})
+        rendered, seen, ignored, notes = self.render(request)
+        context = RequestContext(self.template.ref, request.question.id)
+        result = await self.client.astructured(
+            rendered.messages, DraftFeedback, schema=schema_for(request.rubric), name="feedback", context=context
+        )
+        judged = check_draft(result.value, request.rubric, seen, [(g.kind.value, g.cap) for g in baseline.guards])
+        judged.checks.notes[:0] = [*notes, *result.notes]
+        settings = self.client.settings
+        return Feedback(
+            question_id=request.question.id,
+            role=request.role.id,
+            summary=judged.summary or baseline.summary,
+            delivery=baseline.delivery,
+            guards=baseline.guards,
+            grader=self.name,
+            not_assessed=["Whether the claims and numbers in the answer are true."],
+            ignored_text=ignored,
+            provenance=Provenance(
+                grader_version=__version__,
+                embedder=baseline.provenance.embedder,
+                rubric_hash=rubric_hash(request.question, request.rubric),
+                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                model=result.model,
+                base_url_host=settings.host,
+                prompt=rendered.ref,
+                prompt_hash=rendered.hash,
+                temperature=settings.temperature,
+                seed=settings.seed,
+                structured_output=result.mode,
+                tokens_in=result.tokens_in,
+                tokens_out=result.tokens_out,
+                tokens_estimated=result.tokens_estimated,
+                cost_usd=result.cost_usd,
+                retries=result.retries,
+                repaired=result.repaired,
+            ),
+            **feedback_fields(judged),
+        )

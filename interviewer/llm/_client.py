@@ -1,0 +1,378 @@
+"""Structured chat calls over the official `openai` SDK, with one retry policy and one repair attempt.
+
+The SDK client is injected (`LLMClient(settings, client=...)`); by default one is
+built from the settings with the SDK's own retries off. Sync and async SDK
+clients both work: the call logic is written once, as a coroutine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+import tenacity
+from pydantic import BaseModel, ValidationError
+
+from ..exceptions import FixtureMissing, LLMOutputError, LLMRejected
+from ._retry import is_retryable, rejection, retrying, unavailable
+from ._schema import strict_json_schema
+from ._settings import LLMSettings
+from ._tokens import TokenCounter, estimate_cost
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
+    from openai.types.chat import ChatCompletion
+
+__all__ = ["CONTEXT_HEADER", "CallResult", "LLMClient", "RequestContext", "run_sync"]
+
+log = logging.getLogger("interviewer.llm")
+M = TypeVar("M", bound=BaseModel)
+Mode = Literal["json_schema", "json_object"]
+CONTEXT_HEADER = "X-Interviewer-Context"
+"""Request header naming the prompt and question; fixtures use it in their messages, never in their keys."""
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """What a call is for, for logs, fixtures and error messages."""
+
+    prompt: str
+    """Prompt id@version."""
+    question: str | None = None
+
+    def header(self) -> str:
+        return f"prompt={self.prompt}" + (f"; question={self.question}" if self.question else "")
+
+
+@dataclass
+class CallResult(Generic[M]):
+    """A validated reply and what it took to get it."""
+
+    value: M
+    model: str
+    mode: Mode
+    tokens_in: int
+    tokens_out: int
+    tokens_estimated: bool
+    cost_usd: float | None
+    latency_ms: float
+    retries: int
+    repaired: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine from sync code, even when the caller already has an event loop running."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+class LLMClient:
+    """Sends chat requests to one OpenAI-compatible endpoint and returns validated pydantic values."""
+
+    def __init__(
+        self,
+        settings: LLMSettings,
+        client: openai.OpenAI | openai.AsyncOpenAI | None = None,
+        *,
+        transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        """`client` wins; else one is built from `settings` (with `transport` if given, e.g. replay)."""
+        if settings.model is None:
+            raise ValueError("LLMClient needs settings with a model")
+        self.settings = settings
+        self.model: str = settings.model
+        self._client = client if client is not None else self._build(settings, transport)
+        self._mode: Mode = "json_object" if settings.structured_output == "json_object" else "json_schema"
+        self._sleep = sleep
+        self.counter = TokenCounter(self.model)
+
+    @staticmethod
+    def _build(
+        settings: LLMSettings, transport: httpx2.BaseTransport | httpx2.AsyncBaseTransport | None
+    ) -> openai.OpenAI | openai.AsyncOpenAI:
+        import httpx2
+        import openai
+
+        common: dict[str, Any] = {
+            "api_key": settings.key_or_placeholder(),
+            "base_url": settings.endpoint,
+            "max_retries": 0,  # our retry policy is the only one
+            "timeout": settings.timeout,
+        }
+        if isinstance(transport, httpx2.AsyncBaseTransport) and not isinstance(transport, httpx2.BaseTransport):
+            return openai.AsyncOpenAI(**common, http_client=httpx2.AsyncClient(transport=transport))
+        if transport is not None:
+            return openai.OpenAI(**common, http_client=httpx2.Client(transport=transport))
+        return openai.OpenAI(**common)
+
+    @property
+    def mode(self) -> Mode:
+        """json_schema, or json_object once the server turned strict schemas down."""
+        return self._mode
+
+    @property
+    def _secrets(self) -> tuple[str | None, ...]:
+        key = self.settings.api_key
+        return (key.get_secret_value() if key else None,)
+
+    # -- one request, with retries ------------------------------------------------
+
+    async def _send(self, request: dict[str, Any]) -> ChatCompletion:
+        import openai
+
+        client = self._client
+        if isinstance(client, openai.AsyncOpenAI):
+            completion: ChatCompletion = await client.chat.completions.create(**request)
+            return completion
+        sync_client = client
+
+        def call() -> ChatCompletion:
+            result: ChatCompletion = sync_client.chat.completions.create(**request)
+            return result
+
+        return await asyncio.to_thread(call)
+
+    async def _send_with_retries(self, request: dict[str, Any], context: RequestContext) -> tuple[ChatCompletion, int]:
+        started = time.monotonic()
+        attempts = 0
+
+        def on_retry(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            wait = state.next_action.sleep if state.next_action else 0.0
+            log.warning(
+                "%s: retry %d after %s (waiting %.1f s)",
+                context.header(),
+                state.attempt_number,
+                type(exc).__name__,
+                wait,
+            )
+
+        try:
+            async for attempt in retrying(
+                self.settings.max_attempts, self.settings.max_retry_seconds, on_retry, self._sleep
+            ):
+                with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    return await self._send(request), attempts - 1
+        except Exception as exc:
+            raise self._translate(exc, attempts, time.monotonic() - started) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _translate(self, exc: Exception, attempts: int, seconds: float) -> Exception:
+        import openai
+
+        missing = _fixture_missing(exc)
+        if missing is not None:
+            return missing
+        host = self.settings.host
+        if is_retryable(exc):
+            return unavailable(exc, host, attempts, seconds, self._secrets)
+        if isinstance(exc, openai.APIStatusError):
+            return rejection(exc, host, self.model, self._secrets)
+        if isinstance(exc, openai.APIError):
+            return unavailable(exc, host, attempts, seconds, self._secrets)
+        return exc
+
+    # -- a structured call -----------------------------------------------------------
+
+    def _request(
+        self, messages: Sequence[dict[str, str]], schema_model: type[BaseModel], name: str, context: RequestContext
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "model": self.model,
+            "messages": list(messages),
+            "max_tokens": self.settings.max_tokens,
+            "temperature": self.settings.temperature,
+            "extra_headers": {CONTEXT_HEADER: context.header()},
+        }
+        if self.settings.seed is not None:
+            request["seed"] = self.settings.seed
+        if self.settings.extra_body:
+            request["extra_body"] = dict(self.settings.extra_body)
+        schema = strict_json_schema(schema_model)
+        if self._mode == "json_schema":
+            request["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": name, "strict": True, "schema": schema},
+            }
+        else:
+            # JSON mode: the server only promises JSON, so the schema goes in the prompt (right after the
+            # system message, before anything that changes per answer) and we validate the reply ourselves.
+            note = {
+                "role": "system",
+                "content": "Reply with one JSON object that matches this JSON Schema:\n"
+                + json.dumps(schema, separators=(",", ":")),
+            }
+            request["messages"] = [request["messages"][0], note, *request["messages"][1:]]
+            request["response_format"] = {"type": "json_object"}
+        return request
+
+    def structured(
+        self,
+        messages: Sequence[dict[str, str]],
+        output: type[M],
+        *,
+        name: str,
+        context: RequestContext,
+        schema: type[BaseModel] | None = None,
+    ) -> CallResult[M]:
+        """Blocking form of `astructured`."""
+        result: CallResult[M] = run_sync(self.astructured(messages, output, name=name, context=context, schema=schema))
+        return result
+
+    async def astructured(
+        self,
+        messages: Sequence[dict[str, str]],
+        output: type[M],
+        *,
+        name: str,
+        context: RequestContext,
+        schema: type[BaseModel] | None = None,
+    ) -> CallResult[M]:
+        """Send `messages`, get a reply that validates as `output`.
+
+        `schema` is the model whose strict JSON Schema goes to the server, when it
+        differs from `output` (a per-rubric schema, parsed leniently).
+
+        Strict JSON schema first; if the server rejects `response_format` (and the
+        settings allow it), JSON mode with the schema in the prompt, remembered for
+        later calls. A reply that fails validation gets one repair attempt that
+        quotes the validation error. A reply cut off by `max_tokens` raises
+        `LLMOutputError`; so does a reply still invalid after the repair.
+        """
+        started = time.perf_counter()
+        notes: list[str] = []
+        retries = 0
+        schema_model = schema or output
+        request = self._request(messages, schema_model, name, context)
+        try:
+            completion, retries = await self._send_with_retries(request, context)
+        except LLMRejected as exc:
+            if not (self._mode == "json_schema" and self.settings.structured_output == "auto" and _about_format(exc)):
+                raise
+            log.warning("%s: %s; switching to JSON mode", self.settings.host, exc)
+            self._mode = "json_object"
+            notes.append("the server does not support strict JSON schemas; used JSON mode and validated the reply")
+            request = self._request(messages, schema_model, name, context)
+            completion, retries = await self._send_with_retries(request, context)
+
+        tokens_in, tokens_out, estimated = self._usage(completion, request)
+        repaired = False
+        content, finish = _content(completion)
+        try:
+            value = self._validate(content, finish, output)
+        except _Invalid as invalid:
+            log.warning("%s: reply failed validation (%s); asking once for a repair", context.header(), invalid.reason)
+            repaired = True
+            repair = dict(request)
+            repair["messages"] = [
+                *request["messages"],
+                {"role": "assistant", "content": content},
+                {
+                    "role": "user",
+                    "content": "Your reply did not match the required JSON schema: "
+                    f"{invalid.reason}. Reply again with only the corrected JSON object.",
+                },
+            ]
+            completion, more = await self._send_with_retries(repair, context)
+            retries += more
+            extra_in, extra_out, extra_estimated = self._usage(completion, repair)
+            tokens_in, tokens_out, estimated = (
+                tokens_in + extra_in,
+                tokens_out + extra_out,
+                estimated or extra_estimated,
+            )
+            content, finish = _content(completion)
+            try:
+                value = self._validate(content, finish, output)
+            except _Invalid as again:
+                raise LLMOutputError(
+                    f"the model's reply still did not match the schema after one repair attempt: {again.reason}"
+                ) from None
+        latency = (time.perf_counter() - started) * 1000
+        log.info(
+            "%s: %s at %s, %d+%d tokens, %.0f ms, %d retries%s",
+            context.header(),
+            self.model,
+            self.settings.host,
+            tokens_in,
+            tokens_out,
+            latency,
+            retries,
+            ", repaired" if repaired else "",
+        )
+        return CallResult(
+            value=value,
+            model=getattr(completion, "model", None) or self.model,
+            mode=self._mode,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            tokens_estimated=estimated,
+            cost_usd=estimate_cost(self.model, tokens_in, tokens_out, self.settings.prices),
+            latency_ms=round(latency, 1),
+            retries=retries,
+            repaired=repaired,
+            notes=notes,
+        )
+
+    def _validate(self, content: str, finish: str | None, output: type[M]) -> M:
+        if finish == "length":
+            raise LLMOutputError(
+                f"the model's reply was cut off at max_tokens={self.settings.max_tokens} before it was complete; "
+                "raise max_tokens in the config or use a model that answers more briefly"
+            )
+        try:
+            return output.model_validate_json(content)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            first = errors[0]
+            where = ".".join(str(p) for p in first["loc"]) or "the reply"
+            raise _Invalid(f"{where}: {first['msg']} ({len(errors)} error{'s' if len(errors) != 1 else ''})") from None
+
+    def _usage(self, completion: ChatCompletion, request: dict[str, Any]) -> tuple[int, int, bool]:
+        usage = getattr(completion, "usage", None)
+        if usage is not None and usage.prompt_tokens is not None and usage.completion_tokens is not None:
+            return int(usage.prompt_tokens), int(usage.completion_tokens), False
+        content, _ = _content(completion)
+        return self.counter.count_messages(request["messages"]), self.counter.count(content), True
+
+
+def _fixture_missing(exc: BaseException) -> FixtureMissing | None:
+    """Replay's "no recording" error, which the SDK wraps in a connection error."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, FixtureMissing):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+class _Invalid(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _content(completion: ChatCompletion) -> tuple[str, str | None]:
+    if not completion.choices:
+        return "", None
+    choice = completion.choices[0]
+    return choice.message.content or "", choice.finish_reason
+
+
+def _about_format(exc: LLMRejected) -> bool:
+    text = str(exc).lower()
+    return exc.status in {400, 422} and any(w in text for w in ("response_format", "json_schema", "schema", "grammar"))

@@ -1,0 +1,56 @@
+"""A strict JSON Schema (OpenAI structured outputs) generated from a pydantic model."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from pydantic import BaseModel
+
+__all__ = ["strict_json_schema"]
+
+_DROP = {"title", "default", "examples"}
+
+
+def _strict(node: Any) -> Any:
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in {"properties", "$defs"}:  # keys here are names, not keywords
+                out[key] = {name: _strict(sub) for name, sub in value.items()}
+            elif key not in _DROP:
+                out[key] = _strict(value)
+        if out.get("type") == "object" and "properties" in out:
+            out["additionalProperties"] = False
+            out["required"] = list(out["properties"])
+        return out
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    return node
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    """Replace every `$ref` by the definition it points to (keeping sibling keys such as descriptions).
+
+    OpenAI's strict mode rejects a `$ref` that has siblings; our models are not recursive, so
+    inlining everything is simplest and works on every server.
+    """
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target = defs[node["$ref"].rsplit("/", 1)[-1]]
+            merged = {**_inline(target, defs), **{k: v for k, v in node.items() if k != "$ref"}}
+            return _inline(merged, defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
+
+
+def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Every object closed and every property required; references inlined; titles and defaults removed.
+
+    Descriptions stay: they are what the model reads about each field.
+    """
+    schema = copy.deepcopy(model.model_json_schema(mode="validation", by_alias=True))
+    inlined = _inline(schema, schema.get("$defs", {}))
+    return dict(_strict(inlined))

@@ -1,0 +1,136 @@
+"""LLM settings, gathered once from defaults, a config file, the environment and flags."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from ..exceptions import ConfigError
+from ._tokens import DEFAULT_PRICES, Price
+
+__all__ = ["OPENAI_BASE_URL", "LLMSettings", "config_path", "load_settings"]
+
+OPENAI_BASE_URL = "https://api.openai.com/v1"
+
+
+class LLMSettings(BaseModel):
+    """How to reach and use a chat model. Secrets live in `api_key` and are never printed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+    model: str | None = None
+    """Model name as the server knows it. None means: use the offline grader."""
+    base_url: str | None = None
+    """OpenAI-compatible endpoint, such as http://127.0.0.1:8080/v1. None means OpenAI."""
+    api_key: SecretStr | None = None
+    """API key; from OPENAI_API_KEY or the config file, never from a flag."""
+    temperature: float = Field(default=0.0, ge=0, le=2)
+    seed: int | None = 7
+    """Sampling seed, for servers that honour it."""
+    max_tokens: int = Field(default=1500, ge=16)
+    """Upper bound on the reply of every call."""
+    timeout: float = Field(default=60.0, gt=0)
+    """Seconds to wait for one response."""
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    """Attempts per call, the first included (retries are for rate limits, 5xx, timeouts, dropped connections)."""
+    max_retry_seconds: float = Field(default=90.0, gt=0)
+    """Give up retrying once this much time has passed since the first attempt."""
+    structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
+    """auto tries a strict JSON schema and falls back to JSON mode if the server lacks it."""
+    max_answer_tokens: int = Field(default=1500, ge=50)
+    """Answers longer than this are cut before sending (the feedback says so)."""
+    extra_body: dict[str, Any] = Field(default_factory=dict)
+    """Extra request fields for non-OpenAI servers, e.g. {"cache_prompt": false} for llama.cpp."""
+    prices: dict[str, Price] = Field(default_factory=lambda: dict(DEFAULT_PRICES))
+    """USD per million tokens, by model name."""
+    prompts: dict[str, str] = Field(default_factory=dict)
+    """Prompt versions to use, by prompt id, e.g. {"feedback": "v1"}; missing ids use their latest version."""
+
+    @property
+    def enabled(self) -> bool:
+        return self.model is not None
+
+    @property
+    def endpoint(self) -> str:
+        return self.base_url or OPENAI_BASE_URL
+
+    @property
+    def host(self) -> str:
+        """The endpoint's host (and port): what provenance records, never the full URL or the key."""
+        parts = urlsplit(self.endpoint)
+        return parts.netloc.rsplit("@", 1)[-1] or self.endpoint
+
+    @property
+    def is_openai(self) -> bool:
+        return self.host == "api.openai.com"
+
+    def key_or_placeholder(self) -> str:
+        """The key to send. Local servers usually need none; the SDK insists on a value."""
+        if self.api_key is not None:
+            return self.api_key.get_secret_value()
+        if self.is_openai:
+            raise ConfigError(
+                "no API key for api.openai.com: set OPENAI_API_KEY, or give --base-url for a local server"
+            )
+        return "not-needed"
+
+
+def config_path(env: Mapping[str, str] | None = None) -> Path:
+    """$INTERVIEWER_CONFIG, else config.toml in the user's config folder."""
+    env = os.environ if env is None else env
+    if env.get("INTERVIEWER_CONFIG"):
+        return Path(env["INTERVIEWER_CONFIG"]).expanduser()
+    from platformdirs import user_config_path
+
+    return user_config_path("interviewer", appauthor=False) / "config.toml"
+
+
+def _read_config(path: Path, required: bool) -> dict[str, Any]:
+    if not path.is_file():
+        if required:
+            raise ConfigError(f"config file {path} does not exist")
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    unknown = set(data) - {"llm", "prices"}
+    if unknown:
+        raise ConfigError(
+            f"config file {path}: unknown section(s) {', '.join(sorted(unknown))}; use [llm] and [prices]"
+        )
+    merged: dict[str, Any] = dict(data.get("llm", {}))
+    if "prices" in data:
+        merged["prices"] = {**DEFAULT_PRICES, **data["prices"]}
+    return merged
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+) -> LLMSettings:
+    """Defaults < config file < environment < flags (flags that are None are ignored)."""
+    env = os.environ if env is None else env
+    path = config_file or config_path(env)
+    values = _read_config(path, required=config_file is not None or "INTERVIEWER_CONFIG" in env)
+    for name, var in (("api_key", "OPENAI_API_KEY"), ("base_url", "OPENAI_BASE_URL"), ("model", "INTERVIEWER_MODEL")):
+        if env.get(var):
+            values[name] = env[var]
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    try:
+        return LLMSettings.model_validate(values)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(
+            f"invalid LLM setting {where!r} (from {path}, the environment or a flag): {first['msg']}"
+        ) from None

@@ -1,0 +1,115 @@
+"""Versioned prompt templates (`prompts/<id>/<version>.yaml`), loaded by `id@version`.
+
+A template is a list of chat messages with `{{ name }}` placeholders. Rendering
+fails on a missing or an unused variable, so templates and code cannot drift
+apart silently. Released versions are frozen: `prompts/LOCK.json` holds the
+SHA-256 of each file and a test fails if one changes (add a new version).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .._paths import bundled_data_root
+from ..exceptions import ConfigError
+
+__all__ = ["PromptMessage", "PromptTemplate", "RenderedPrompt", "load_prompt", "prompt_versions", "prompts_root"]
+
+_PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+
+
+class PromptMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: Literal["system", "user"]
+    content: str
+
+
+class PromptTemplate(BaseModel):
+    """One version of one prompt."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    version: str = Field(pattern=r"^v\d+$")
+    description: str
+    messages: list[PromptMessage] = Field(min_length=1)
+    """Static messages first; the one holding the candidate's answer last (provider prompt caching)."""
+    file_hash: str = ""
+    """SHA-256 of the template file."""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.id}@{self.version}"
+
+    @property
+    def variables(self) -> set[str]:
+        return {name for m in self.messages for name in _PLACEHOLDER.findall(m.content)}
+
+    def render(self, variables: Mapping[str, str]) -> RenderedPrompt:
+        """Fill every placeholder; a missing or an unused variable is a bug, not a blank."""
+        missing = self.variables - set(variables)
+        unused = set(variables) - self.variables
+        if missing or unused:
+            raise ValueError(f"{self.ref}: missing variables {sorted(missing)}, unused {sorted(unused)}")
+        messages = [
+            {"role": m.role, "content": _PLACEHOLDER.sub(lambda match: variables[match.group(1)], m.content)}
+            for m in self.messages
+        ]
+        digest = hashlib.sha256(json.dumps(messages, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+        return RenderedPrompt(self.ref, messages, digest[:16])
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    ref: str
+    """id@version."""
+    messages: list[dict[str, str]]
+    hash: str
+    """First 16 hex digits of the SHA-256 of the rendered messages."""
+
+
+def prompts_root() -> Path:
+    return bundled_data_root() / "prompts"
+
+
+def prompt_versions(prompt_id: str, root: Path | None = None) -> list[str]:
+    """Versions of a prompt, oldest first (v1, v2, ..., v10)."""
+    folder = (root or prompts_root()) / prompt_id
+    versions = [p.stem for p in folder.glob("v*.yaml")] if folder.is_dir() else []
+    return sorted(versions, key=lambda v: int(v[1:]) if v[1:].isdigit() else 0)
+
+
+@lru_cache(maxsize=64)
+def _load(path: Path) -> PromptTemplate:
+    raw = path.read_bytes()
+    try:
+        data = yaml.safe_load(raw)
+        template = PromptTemplate.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise ConfigError(f"prompt template {path} is invalid: {str(exc).splitlines()[0]}") from None
+    if f"{template.id}@{template.version}" != f"{path.parent.name}@{path.stem}":
+        raise ConfigError(f"prompt template {path} says {template.ref}; its path says {path.parent.name}@{path.stem}")
+    return template.model_copy(update={"file_hash": hashlib.sha256(raw).hexdigest()})
+
+
+def load_prompt(ref: str, root: Path | None = None) -> PromptTemplate:
+    """Load `id@version` (or `id` for its latest version)."""
+    prompt_id, _, version = ref.partition("@")
+    versions = prompt_versions(prompt_id, root)
+    if not versions:
+        raise ConfigError(f"unknown prompt {prompt_id!r}; prompts live in {(root or prompts_root())}")
+    version = version or versions[-1]
+    if version not in versions:
+        raise ConfigError(f"prompt {prompt_id!r} has no version {version!r}; it has {', '.join(versions)}")
+    return _load((root or prompts_root()) / prompt_id / f"{version}.yaml")

@@ -1,0 +1,190 @@
+"""`FakeLLM`: a scripted OpenAI-compatible chat endpoint for tests, yours and ours.
+
+It plugs in below the SDK as an httpx2 transport, so the SDK builds and parses
+real HTTP exchanges. Replies come from a queue or from a function of the
+request; every request is kept for assertions.
+
+    fake = FakeLLM([FakeReply.json({...})])
+    grader = LLMGrader(fake.llm_client())
+    feedback = grader.grade(request)
+    assert fake.requests[0].model == "fake-model"
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx2
+from pydantic import BaseModel
+
+from ..llm import LLMClient, LLMSettings
+
+__all__ = ["FakeLLM", "FakeReply", "FakeRequest", "judge_everything"]
+
+
+@dataclass(frozen=True)
+class FakeReply:
+    """One HTTP reply: a chat completion whose message is `content`, or an error status."""
+
+    content: str | None = None
+    status: int = 200
+    finish_reason: str = "stop"
+    headers: dict[str, str] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    usage: tuple[int, int] | None = (100, 50)
+
+    @classmethod
+    def json(cls, value: BaseModel | dict[str, Any] | list[Any], **kwargs: Any) -> FakeReply:
+        text = value.model_dump_json(by_alias=True) if isinstance(value, BaseModel) else json.dumps(value)
+        return cls(content=text, **kwargs)
+
+    @classmethod
+    def http_error(
+        cls, status: int, message: str = "error", *, code: str | None = None, retry_after: float | None = None
+    ) -> FakeReply:
+        headers = {"retry-after": str(retry_after)} if retry_after is not None else {}
+        return cls(status=status, headers=headers, error={"message": message, "type": "error", "code": code})
+
+
+@dataclass(frozen=True)
+class FakeRequest:
+    """A request the fake received."""
+
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+    @property
+    def model(self) -> str:
+        return str(self.body.get("model"))
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        return list(self.body.get("messages", []))
+
+    @property
+    def context(self) -> str:
+        return self.headers.get("x-interviewer-context", "")
+
+    @property
+    def schema(self) -> dict[str, Any] | None:
+        fmt = self.body.get("response_format") or {}
+        if fmt.get("type") == "json_schema":
+            return dict(fmt["json_schema"]["schema"])
+        return None
+
+    @property
+    def answer(self) -> str:
+        """The text between <answer> and </answer> in the last message, if any."""
+        found = re.search(r"<answer>\n?(.*?)\n?</answer>", self.messages[-1]["content"] if self.messages else "", re.S)
+        return found.group(1) if found else ""
+
+
+Handler = Callable[[FakeRequest], "FakeReply | BaseModel | dict[str, Any] | str"]
+
+
+class FakeLLM:
+    """An in-memory chat endpoint. Queued replies are used first, then `handler`."""
+
+    base_url = "http://fake-llm.invalid/v1"
+
+    def __init__(
+        self,
+        replies: Iterable[FakeReply | BaseModel | dict[str, Any] | str] = (),
+        handler: Handler | None = None,
+        model: str = "fake-model",
+    ) -> None:
+        self.queue: deque[FakeReply | BaseModel | dict[str, Any] | str] = deque(replies)
+        self.handler = handler
+        self.model = model
+        self.requests: list[FakeRequest] = []
+        self.transport = httpx2.MockTransport(self._handle)
+
+    def settings(self, **overrides: Any) -> LLMSettings:
+        values: dict[str, Any] = {"model": self.model, "base_url": self.base_url, "max_retry_seconds": 5.0}
+        values.update(overrides)
+        return LLMSettings(**values)
+
+    def llm_client(self, **overrides: Any) -> LLMClient:
+        """An `LLMClient` wired to this fake; retries do not sleep."""
+
+        async def no_sleep(_seconds: float) -> None:
+            return None
+
+        return LLMClient(self.settings(**overrides), transport=self.transport, sleep=no_sleep)
+
+    def _handle(self, request: httpx2.Request) -> httpx2.Response:
+        body = json.loads(request.content or b"{}")
+        fake_request = FakeRequest(body, {k.lower(): v for k, v in request.headers.items()})
+        self.requests.append(fake_request)
+        if self.queue:
+            reply = self.queue.popleft()
+        elif self.handler is not None:
+            reply = self.handler(fake_request)
+        else:
+            raise AssertionError(f"FakeLLM: no reply queued for request {len(self.requests)} ({fake_request.context})")
+        if not isinstance(reply, FakeReply):
+            reply = FakeReply(content=reply) if isinstance(reply, str) else FakeReply.json(reply)
+        if reply.status != 200:
+            return httpx2.Response(reply.status, headers=reply.headers, json={"error": reply.error or {}})
+        completion: dict[str, Any] = {
+            "id": f"chatcmpl-fake-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": 0,
+            "model": self.model,
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": reply.finish_reason,
+                    "message": {"role": "assistant", "content": reply.content},
+                }
+            ],
+        }
+        if reply.usage is not None:
+            completion["usage"] = {
+                "prompt_tokens": reply.usage[0],
+                "completion_tokens": reply.usage[1],
+                "total_tokens": sum(reply.usage),
+            }
+        return httpx2.Response(200, headers=reply.headers, json=completion)
+
+
+def judge_everything(status: str = "covered", score: int = 4, quote: str | None = None) -> Handler:
+    """A handler that fills the requested schema: every key point `status`, quoting the answer's first words.
+
+    Handy for tests of everything around the model. `quote` overrides the evidence.
+    """
+
+    def handle(request: FakeRequest) -> dict[str, Any]:
+        schema = request.schema or {}
+        props = schema.get("properties", {})
+        words = request.answer.split()
+        evidence = quote if quote is not None else " ".join(words[:6])
+        if "question" in props:  # a follow-up
+            return {"question": "Could you say more about how you would measure the result?"}
+        if "practice_next" in props:
+            return {"summary": "A fake summary.", "practice_next": ["Practise one thing."]}
+        return {
+            "key_points": {
+                key: {"evidence": evidence, "status": status, "reason": "fake"}
+                for key in props.get("key_points", {}).get("properties", {})
+            },
+            "mistakes": {
+                key: {"evidence": "", "present": False, "reason": "fake"}
+                for key in props.get("mistakes", {}).get("properties", {})
+            },
+            "look_fors": {
+                key: {"verdict": "met", "reason": "fake"} for key in props.get("look_fors", {}).get("properties", {})
+            },
+            "strengths": [{"point": "Uses the candidate's words.", "evidence": evidence}],
+            "improvements": ["Add a number."],
+            "model_answer_outline": ["Step one.", "Step two.", "Step three."],
+            "summary": "A fake summary.",
+            "score": score,
+        }
+
+    return handle

@@ -1,0 +1,174 @@
+"""`FaultServer`: a real HTTP server on loopback that misbehaves on demand.
+
+It answers OpenAI-style chat requests, but each request first takes the next
+`Fault` from its script: a 429 with Retry-After, a 500 or 503, a reply slower
+than the client's timeout, a dropped connection, malformed or truncated JSON.
+Once the script is used up it answers normally (with `reply`'s content). Real
+sockets, so the SDK's real HTTP stack meets each fault.
+
+    with FaultServer([Fault.status(429, retry_after=1), Fault.drop()], reply=judge) as server:
+        settings = LLMSettings(model="m", base_url=server.base_url, timeout=2)
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Literal
+
+__all__ = ["Fault", "FaultServer"]
+
+Kind = Literal["ok", "status", "slow", "drop", "malformed", "truncated"]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """What the server does with one request."""
+
+    kind: Kind
+    status_code: int = 200
+    retry_after: float | None = None
+    delay: float = 0.0
+    body: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def ok(cls) -> Fault:
+        return cls("ok")
+
+    @classmethod
+    def status(
+        cls, code: int, retry_after: float | None = None, message: str = "server says no", error_code: str | None = None
+    ) -> Fault:
+        body = {"error": {"message": message, "type": "error", "code": error_code}}
+        return cls("status", status_code=code, retry_after=retry_after, body=body)
+
+    @classmethod
+    def slow(cls, delay: float) -> Fault:
+        """Answer correctly, but only after `delay` seconds."""
+        return cls("slow", delay=delay)
+
+    @classmethod
+    def drop(cls) -> Fault:
+        """Close the connection without sending anything."""
+        return cls("drop")
+
+    @classmethod
+    def malformed(cls) -> Fault:
+        """A 200 whose body is not JSON at all."""
+        return cls("malformed")
+
+    @classmethod
+    def truncated(cls) -> Fault:
+        """A 200 whose JSON body stops half-way (Content-Length promises more)."""
+        return cls("truncated")
+
+
+Reply = Callable[[dict[str, Any]], str]
+
+
+def _completion(content: str, model: str) -> bytes:
+    return json.dumps(
+        {
+            "id": "chatcmpl-fault",
+            "object": "chat.completion",
+            "created": 0,
+            "model": model,
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
+        }
+    ).encode()
+
+
+class FaultServer:
+    """A threaded HTTP server on 127.0.0.1 with a script of faults."""
+
+    def __init__(self, faults: Iterable[Fault] = (), reply: Reply | None = None) -> None:
+        self.faults: deque[Fault] = deque(faults)
+        self.reply = reply or (lambda _body: "{}")
+        self.requests: list[tuple[float, Kind]] = []
+        """(time received, what was done) for every request."""
+        self._lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length", "0"))
+                body = json.loads(self.rfile.read(length) or b"{}")
+                with server._lock:
+                    fault = server.faults.popleft() if server.faults else Fault.ok()
+                    server.requests.append((time.monotonic(), fault.kind))
+                server._serve(self, fault, body)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}/v1"
+
+    def _serve(self, handler: BaseHTTPRequestHandler, fault: Fault, body: dict[str, Any]) -> None:
+        if fault.kind == "drop":
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            handler.close_connection = True
+            return
+        if fault.kind == "status":
+            payload = json.dumps(fault.body).encode()
+            handler.send_response(fault.status_code)
+            if fault.retry_after is not None:
+                handler.send_header("Retry-After", str(fault.retry_after))
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(payload)))
+            handler.end_headers()
+            handler.wfile.write(payload)
+            return
+        if fault.kind == "slow":
+            time.sleep(fault.delay)
+        payload = _completion(self.reply(body), str(body.get("model", "fault-model")))
+        if fault.kind == "malformed":
+            payload = b"<html>502 Bad Gateway (but sent as 200)</html>"
+        length = len(payload)
+        if fault.kind == "truncated":
+            payload = payload[: len(payload) // 2]
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(length))
+        handler.end_headers()
+        try:
+            handler.wfile.write(payload)
+            if fault.kind == "truncated":
+                handler.wfile.flush()
+                handler.connection.shutdown(socket.SHUT_RDWR)
+                handler.close_connection = True
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up first (slow replies)
+            pass
+
+    def start(self) -> FaultServer:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fault-server", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> FaultServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
