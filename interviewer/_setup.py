@@ -27,6 +27,18 @@ class GradingSetup:
     settings: LLMSettings
     description: str
     """One line for the user: which grader, which model and host, record or replay."""
+    client: LLMClient | None = None
+
+    def close(self) -> None:
+        """Close the model's HTTP connections, if any."""
+        if self.client is not None:
+            self.client.close()
+
+    def __enter__(self) -> GradingSetup:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def grading_setup(
@@ -72,4 +84,4 @@ def grading_setup(
     llm = LLMGrader(client, offline=offline)
     grader: Grader = FallbackGrader(llm, offline, on_fallback) if fallback else llm
     description = f"{settings.model} at {settings.host}{mode}"
-    return GradingSetup(grader, ModelFollowUps(client), ModelNarrator(client), settings, description)
+    return GradingSetup(grader, ModelFollowUps(client), ModelNarrator(client), settings, description, client)

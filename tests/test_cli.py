@@ -94,7 +94,20 @@ def test_scripted_practice_saves_and_reports(isolated_home: Path, tmp_path: Path
     answers = tmp_path / "answers.txt"
     answers.write_text(f"{ANSWER}\n\n/hint\n/skip\n{ANSWER}\nsecond line of the same answer\n\n")
     result = runner.invoke(
-        app, ["practice", "--role", "dpo", "--questions", "3", "--seed", "4", "--answers", str(answers)]
+        app,
+        [
+            "practice",
+            "--role",
+            "dpo",
+            "--questions",
+            "3",
+            "--seed",
+            "4",
+            "--follow-ups",
+            "0",
+            "--answers",
+            str(answers),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Summary" in result.stdout and "Practise next" in result.stdout
@@ -116,7 +129,9 @@ def test_scripted_practice_saves_and_reports(isolated_home: Path, tmp_path: Path
 def test_end_of_input_mid_session_then_resume(isolated_home: Path, tmp_path: Path) -> None:
     first = tmp_path / "first.txt"
     first.write_text(f"{ANSWER}\n\nA half-typed second answer")  # input ends mid-answer: graded as given
-    runner.invoke(app, ["practice", "-r", "pom", "-n", "3", "--seed", "1", "--answers", str(first)])
+    runner.invoke(
+        app, ["practice", "-r", "pom", "-n", "3", "--seed", "1", "--follow-ups", "0", "--answers", str(first)]
+    )
     [row] = SessionStore(isolated_home).list()
     assert row.session is not None and len(row.session.turns) == 2 and row.session.status == "in-progress"
 
@@ -158,6 +173,6 @@ def test_version() -> None:
 def test_session_file_is_valid_json_schema(isolated_home: Path, tmp_path: Path) -> None:
     answers = tmp_path / "a.txt"
     answers.write_text(f"{ANSWER}\n\n")
-    runner.invoke(app, ["practice", "-r", "dpo", "-n", "1", "--answers", str(answers)])
+    runner.invoke(app, ["practice", "-r", "dpo", "-n", "1", "--follow-ups", "0", "--answers", str(answers)])
     [path] = (isolated_home / "sessions").glob("*.json")
     assert Session.model_validate_json(path.read_text()).turns[0].feedback is not None

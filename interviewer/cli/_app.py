@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from .._paths import user_data_dir
 from .._sessions import SessionStore
 from .._setup import GradingSetup, grading_setup
 from .._version import __version__
@@ -205,8 +206,8 @@ def feedback(
     q = role_corpus.question(question)
     text = read_answer_text(answer, answer_file, sys.stdin)
     err = Console(stderr=True, highlight=False)
-    setup = _setup(err, model, base_url, config, record, replay, fallback=not no_fallback)
-    result = setup.grader.grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
+    with _setup(err, model, base_url, config, record, replay, fallback=not no_fallback) as setup:
+        result = setup.grader.grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
@@ -243,7 +244,7 @@ def practice(
         model=setup.settings.model,
         follow_ups=1 if follow_ups is None else follow_ups,
     )
-    with LineSource.open(answers, console) as source:
+    with setup, LineSource.open(answers, console) as source:
         interview, plan = Interview.start(
             load_corpus(), role, options, setup.grader, store, follow_ups=setup.follow_ups, narrator=setup.narrator
         )
@@ -281,12 +282,13 @@ def resume(
         load_corpus(), store, saved.id, setup.grader, follow_ups=setup.follow_ups, narrator=setup.narrator
     )
     if interview.finished:
+        setup.close()
         console.print(f"Session {interview.session.id} is already finished.")
         render_report(interview.report(), console, interview.session.narrative)
         return
     number, total = interview.position
     console.print(f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}.")
-    with LineSource.open(answers, console) as source:
+    with setup, LineSource.open(answers, console) as source:
         code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
@@ -302,10 +304,14 @@ def local_server(
     from ..testing import LOCAL_MODEL_NAME, LocalLlamaServer
 
     server = LocalLlamaServer(port=port, threads=threads).start()
+    config = user_data_dir() / "local-llama.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(server.config_toml(), encoding="utf-8")
     console = _console()
     console.print(f"Serving {server.description}")
-    console.print(f"Base URL: [bold]{server.base_url}[/]")
-    console.print(f"Try: interviewer practice --role dpo --model {LOCAL_MODEL_NAME} --base-url {server.base_url}")
+    console.print(f"Base URL: [bold]{server.base_url}[/] · model {LOCAL_MODEL_NAME}")
+    console.print(f"Settings that suit it: {config}")
+    console.print(f"Try, in another terminal: [bold]interviewer practice --role dpo --config {config}[/]")
     try:
         while True:
             time.sleep(3600)

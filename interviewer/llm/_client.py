@@ -94,6 +94,7 @@ class LLMClient:
             raise ValueError("LLMClient needs settings with a model")
         self.settings = settings
         self.model: str = settings.model
+        self._owns_client = client is None
         self._client = client if client is not None else self._build(settings, transport)
         self._mode: Mode = "json_object" if settings.structured_output == "json_object" else "json_schema"
         self._sleep = sleep
@@ -117,6 +118,23 @@ class LLMClient:
         if transport is not None:
             return openai.OpenAI(**common, http_client=httpx2.Client(transport=transport))
         return openai.OpenAI(**common)
+
+    def close(self) -> None:
+        """Close the HTTP connections of an SDK client we built (an injected one is the caller's)."""
+        import openai
+
+        if not self._owns_client:
+            return
+        if isinstance(self._client, openai.AsyncOpenAI):
+            run_sync(self._client.close())
+        else:
+            self._client.close()
+
+    def __enter__(self) -> LLMClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     @property
     def mode(self) -> Mode:
@@ -202,7 +220,7 @@ class LLMClient:
             request["seed"] = self.settings.seed
         if self.settings.extra_body:
             request["extra_body"] = dict(self.settings.extra_body)
-        schema = strict_json_schema(schema_model)
+        schema = strict_json_schema(schema_model, self.settings.max_string_length)
         if self._mode == "json_schema":
             request["response_format"] = {
                 "type": "json_schema",

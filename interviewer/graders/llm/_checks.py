@@ -166,11 +166,7 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, guard_caps: S
             checks.evidence_rejected += 1
             notes.append(f"mistake {mistake.id} not reported: its quote is not in the answer")
             continue
-        mistakes.append(
-            MistakeFound(
-                id=mistake.id, description=mistake.description, evidence=evidence, note=judged_mistake.reason.strip()
-            )
-        )
+        mistakes.append(MistakeFound(id=mistake.id, description=mistake.description, evidence=evidence))
 
     look_fors = []
     for index, text in enumerate(rubric.look_for):

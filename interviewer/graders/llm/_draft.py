@@ -32,7 +32,6 @@ class KeyPointJudgement(_Lenient):
 class MistakeJudgement(_Lenient):
     evidence: str = Field(description="The candidate's exact words that show the mistake, or an empty string.")
     present: bool
-    reason: str = Field(description="Why, in under 25 words.")
 
 
 class LookForJudgement(_Lenient):

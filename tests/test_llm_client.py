@@ -1,0 +1,190 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+import pytest
+from pydantic import BaseModel
+
+from interviewer.exceptions import ConfigError, LLMOutputError, LLMRejected, LLMUnavailable
+from interviewer.llm import LLMClient, RequestContext, load_settings
+from interviewer.llm._schema import strict_json_schema
+from interviewer.testing import FakeLLM, FakeReply
+
+CONTEXT = RequestContext("test@v1", "dpo-define-role")
+MESSAGES = [{"role": "system", "content": "You judge."}, {"role": "user", "content": "Judge this."}]
+
+
+class Verdict(BaseModel):
+    status: Literal["good", "bad"]
+    reason: str
+
+
+def _call(client: LLMClient) -> Verdict:
+    return client.structured(MESSAGES, Verdict, name="verdict", context=CONTEXT).value
+
+
+def test_strict_schema_request_and_valid_reply() -> None:
+    fake = FakeLLM([FakeReply.json({"status": "good", "reason": "fine"})])
+    result = fake.llm_client().structured(MESSAGES, Verdict, name="verdict", context=CONTEXT)
+    assert result.value == Verdict(status="good", reason="fine")
+    assert (result.mode, result.tokens_in, result.tokens_out, result.retries, result.repaired) == (
+        "json_schema",
+        100,
+        50,
+        0,
+        False,
+    )
+    [request] = fake.requests
+    fmt = request.body["response_format"]
+    assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
+    schema = fmt["json_schema"]["schema"]
+    assert schema["additionalProperties"] is False and schema["required"] == ["status", "reason"]
+    assert request.body["temperature"] == 0.0 and request.body["seed"] == 7 and request.body["max_tokens"] == 1500
+    assert request.context == "prompt=test@v1; question=dpo-define-role"
+
+
+def test_invalid_reply_gets_one_repair_with_the_error() -> None:
+    fake = FakeLLM(
+        [FakeReply.json({"status": "maybe", "reason": "?"}), FakeReply.json({"status": "bad", "reason": "no"})]
+    )
+    result = fake.llm_client().structured(MESSAGES, Verdict, name="verdict", context=CONTEXT)
+    assert result.value.status == "bad" and result.repaired
+    repair = fake.requests[1].messages
+    assert repair[-2] == {"role": "assistant", "content": '{"status": "maybe", "reason": "?"}'}
+    assert "status" in repair[-1]["content"] and "corrected JSON" in repair[-1]["content"]
+    assert result.tokens_in == 200  # both calls counted
+
+
+def test_still_invalid_after_repair_is_a_clear_failure() -> None:
+    fake = FakeLLM([FakeReply(content="not json"), FakeReply(content='{"status": "good"}')])
+    with pytest.raises(LLMOutputError, match="still did not match the schema after one repair attempt: reason"):
+        _call(fake.llm_client())
+
+
+def test_truncated_reply_is_reported_not_parsed() -> None:
+    fake = FakeLLM([FakeReply(content='{"status": "go', finish_reason="length")])
+    with pytest.raises(LLMOutputError, match="cut off at max_tokens=1500"):
+        _call(fake.llm_client())
+    assert len(fake.requests) == 1
+
+
+def test_server_without_json_schema_falls_back_to_json_mode() -> None:
+    fake = FakeLLM(
+        [
+            FakeReply.http_error(400, "response_format type json_schema is not supported"),
+            FakeReply.json({"status": "good", "reason": "ok"}),
+            FakeReply.json({"status": "bad", "reason": "ok"}),
+        ]
+    )
+    client = fake.llm_client()
+    result = client.structured(MESSAGES, Verdict, name="verdict", context=CONTEXT)
+    assert result.value.status == "good" and result.mode == "json_object" and result.notes
+    second = fake.requests[1]
+    assert second.body["response_format"] == {"type": "json_object"}
+    assert "JSON Schema" in second.messages[1]["content"] and second.messages[-1] == MESSAGES[-1]
+    _call(client)  # remembered: no second attempt at json_schema
+    assert fake.requests[2].body["response_format"] == {"type": "json_object"}
+
+
+def test_rate_limit_honours_retry_after_then_succeeds() -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    fake = FakeLLM(
+        [
+            FakeReply.http_error(429, "slow down", retry_after=7),
+            FakeReply.http_error(503),
+            FakeReply.json({"status": "good", "reason": "x"}),
+        ]
+    )
+    client = LLMClient(fake.settings(), transport=fake.transport, sleep=sleep)
+    result = client.structured(MESSAGES, Verdict, name="verdict", context=CONTEXT)
+    assert result.retries == 2
+    assert waits[0] == 7.0  # the server's Retry-After
+    assert 0 <= waits[1] <= 8  # backoff with jitter
+
+
+def test_retries_are_bounded() -> None:
+    fake = FakeLLM(handler=lambda _r: FakeReply.http_error(500, "boom"))
+    with pytest.raises(LLMUnavailable, match=r"kept failing \(4 attempts"):
+        _call(fake.llm_client())
+    assert len(fake.requests) == 4
+    fake = FakeLLM(handler=lambda _r: FakeReply.http_error(502))
+    with pytest.raises(LLMUnavailable, match=r"\(2 attempts"):
+        _call(fake.llm_client(max_attempts=2))
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (
+            FakeReply.http_error(401, "Incorrect API key provided: sk-canary-1234567890"),
+            "rejected the API key (401); check OPENAI_API_KEY",
+        ),
+        (
+            FakeReply.http_error(429, "You exceeded your current quota", code="insufficient_quota"),
+            "quota at fake-llm.invalid is exhausted",
+        ),
+        (FakeReply.http_error(404, "The model `nope` does not exist"), "has no model 'fake-model'"),
+        (FakeReply.http_error(400, "This model's maximum context length is 8192 tokens"), "too long for 'fake-model'"),
+        (FakeReply.http_error(422, "bad temperature"), "rejected the request (422): bad temperature"),
+    ],
+)
+def test_unretryable_errors_are_one_line_and_tried_once(reply: FakeReply, message: str) -> None:
+    fake = FakeLLM([reply])
+    with pytest.raises(LLMRejected) as caught:
+        _call(fake.llm_client(api_key="sk-canary-1234567890"))
+    assert message in str(caught.value)
+    assert "sk-canary" not in str(caught.value)
+    assert "\n" not in str(caught.value)
+    assert len(fake.requests) == 1
+
+
+def test_sdk_retries_are_off() -> None:
+    client = FakeLLM().llm_client()
+    assert client._client.max_retries == 0
+
+
+def test_bounded_schema_for_small_models() -> None:
+    schema = strict_json_schema(Verdict, max_string_length=40)
+    assert schema["properties"]["reason"]["maxLength"] == 40
+    assert "maxLength" not in schema["properties"]["status"]  # enums are bounded already
+    assert "maxLength" not in json.dumps(strict_json_schema(Verdict))
+
+
+def test_settings_precedence_and_errors(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[llm]\nmodel = "from-config"\ntemperature = 0.3\nbase_url = "http://config/v1"\n'
+        '[prices."from-config"]\ninput = 1.0\noutput = 2.0\n'
+    )
+    settings = load_settings({}, env={}, config_file=config)
+    assert (settings.model, settings.temperature, settings.host) == ("from-config", 0.3, "config")
+    assert settings.prices["from-config"].output == 2.0 and "gpt-4o-mini" in settings.prices
+    env = {"INTERVIEWER_MODEL": "from-env", "OPENAI_API_KEY": "sk-env-0000000000"}
+    assert load_settings({}, env=env, config_file=config).model == "from-env"
+    flagged = load_settings({"model": "from-flag", "base_url": None}, env=env, config_file=config)
+    assert flagged.model == "from-flag" and flagged.base_url == "http://config/v1"
+    assert "sk-env" not in repr(flagged) and "sk-env" not in flagged.model_dump_json()
+
+    config.write_text("[llm]\ntemperature = 9\n")
+    with pytest.raises(ConfigError, match="invalid LLM setting 'temperature'"):
+        load_settings({}, env={}, config_file=config)
+    config.write_text("[llm\n")
+    with pytest.raises(ConfigError, match="is not valid TOML"):
+        load_settings({}, env={}, config_file=config)
+    empty = tmp_path / "empty.toml"
+    empty.write_text("")
+    with pytest.raises(ConfigError, match=r"no API key for api\.openai\.com"):
+        load_settings({"model": "gpt-4o-mini"}, env={}, config_file=empty).key_or_placeholder()
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({}, env={"INTERVIEWER_CONFIG": str(tmp_path / "missing.toml")})
+
+
+def test_local_servers_need_no_key() -> None:
+    settings = load_settings({"model": "m", "base_url": "http://127.0.0.1:8080/v1"}, env={})
+    assert settings.key_or_placeholder() == "not-needed" and settings.host == "127.0.0.1:8080"
