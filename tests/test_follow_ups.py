@@ -36,7 +36,7 @@ def test_follow_up_probes_a_missed_core_point_and_is_graded_with_the_answer(corp
     assert draft is not None and draft.initial_feedback is not None
     missed = [k.id for k in draft.initial_feedback.key_points if k.status.value == "missed"]
     missed_core = [p.id for p in rubric.key_points if p.core and p.id in missed]
-    assert probed.id in missed and (probed.core or not missed_core)  # core points first
+    assert probed.id in missed and (probed.core or not missed_core)  # missed core points first
     assert follow_up.source == "template" and probed.label.lower() in follow_up.question
     assert probed.label in follow_up.reason
 
@@ -75,8 +75,9 @@ def test_model_writes_the_follow_up_and_falls_back_to_the_template(corpus: Corpu
     question = role.question("dpo-prioritise-urgent")
     point = role.rubric(question.id).key_points[0]
     request = GradeRequest(role.role, question, role.rubric(question.id), ANSWER)
+    feedback = OfflineGrader().grade(request)
     fake = FakeLLM([FakeReply.json({"question": "  How do you tie requests to the goals?  "})])
-    written = ModelFollowUps(fake.llm_client()).write(request, point)
+    written = ModelFollowUps(fake.llm_client()).write(request, point, feedback)
     assert (written.question, written.source, written.key_point_id) == (
         "How do you tie requests to the goals?",
         "model",
@@ -84,7 +85,7 @@ def test_model_writes_the_follow_up_and_falls_back_to_the_template(corpus: Corpu
     )
     assert fake.requests[0].context == "prompt=follow-up@v1; question=dpo-prioritise-urgent"
     broken = FakeLLM(handler=lambda _r: FakeReply.http_error(500))
-    assert ModelFollowUps(broken.llm_client(max_attempts=1)).write(request, point).source == "template"
+    assert ModelFollowUps(broken.llm_client(max_attempts=1)).write(request, point, feedback).source == "template"
 
 
 def test_cli_interview_with_a_model_follow_ups_and_summary(isolated_home: Path, tmp_path: Path) -> None:

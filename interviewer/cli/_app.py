@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -102,7 +103,12 @@ def _setup(
     def warn(reason: str) -> None:
         console.print(f"[yellow]The model failed:[/] {reason}. Your answer is saved; offline feedback instead.")
 
-    return grading_setup(settings, record=record, replay=replay, fallback=fallback, on_fallback=warn)
+    # Recordings say what made them; describe your server with INTERVIEWER_RECORDED_WITH.
+    described = os.environ.get("INTERVIEWER_RECORDED_WITH")
+    recorded_with = {"server": described} if described else None
+    return grading_setup(
+        settings, record=record, replay=replay, recorded_with=recorded_with, fallback=fallback, on_fallback=warn
+    )
 
 
 def _console() -> Console:

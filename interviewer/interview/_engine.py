@@ -208,7 +208,7 @@ class Interview:
         if len(draft.follow_ups) < self.session.options.follow_ups:
             point = choose_point(feedback, rubric.key_points, [f.key_point_id for f in draft.follow_ups])
             if point is not None:
-                follow_up = self.follow_up_writer.write(request, point)
+                follow_up = self.follow_up_writer.write(request, point, feedback)
                 if draft.initial_feedback is None:
                     draft.initial_feedback = feedback
                 draft.latest_feedback = feedback

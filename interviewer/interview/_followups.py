@@ -25,35 +25,44 @@ log = logging.getLogger("interviewer.follow_ups")
 
 
 def choose_point(feedback: Feedback, points: Sequence[KeyPoint], already: Sequence[str]) -> KeyPoint | None:
-    """The missed key point most worth a follow-up, or None (nothing missed, or the answer was off)."""
+    """The gap most worth a follow-up, or None (no gap, or the answer was off).
+
+    Missed points come first (core before others, heavier before lighter), then
+    core points that were only partly covered.
+    """
     if any(g.cap <= 1 for g in feedback.guards):
         return None  # an empty, off-topic or stuffed answer needs a new answer, not a follow-up
-    missed = {k.id for k in feedback.key_points if k.status is KeyPointStatus.missed}
-    candidates = [p for p in points if p.id in missed and p.id not in already]
-    if not candidates:
-        return None
+    status = {k.id: k.status for k in feedback.key_points}
     order = {p.id: i for i, p in enumerate(points)}
-    return min(candidates, key=lambda p: (not p.core, -p.weight, order[p.id]))
+    open_points = [p for p in points if p.id not in already]
+    missed = [p for p in open_points if status.get(p.id) is KeyPointStatus.missed]
+    if missed:
+        return min(missed, key=lambda p: (not p.core, -p.weight, order[p.id]))
+    partial_core = [p for p in open_points if p.core and status.get(p.id) is KeyPointStatus.partial]
+    return min(partial_core, key=lambda p: order[p.id]) if partial_core else None
 
 
-def _reason(point: KeyPoint) -> str:
-    return f"the answer missed the {'core ' if point.core else ''}key point “{point.label}”"
+def _reason(point: KeyPoint, feedback: Feedback) -> str:
+    partly = any(k.id == point.id and k.status is KeyPointStatus.partial for k in feedback.key_points)
+    verb = "only touched" if partly else "missed"
+    return f"the answer {verb} the {'core ' if point.core else ''}key point “{point.label}”"
 
 
 class FollowUpWriter(Protocol):
-    def write(self, request: GradeRequest, point: KeyPoint) -> FollowUp: ...
+    def write(self, request: GradeRequest, point: KeyPoint, feedback: Feedback) -> FollowUp: ...
 
 
 class TemplateFollowUps:
     """Follow-ups from a fixed template (offline)."""
 
-    def write(self, request: GradeRequest, point: KeyPoint) -> FollowUp:
+    def write(self, request: GradeRequest, point: KeyPoint, feedback: Feedback) -> FollowUp:
         question = (
             f"Let me follow up on one thing you haven't covered: {point.label.lower()}. "
             "How would that fit into your answer?"
         )
-        log.info("follow-up on %s (template): %s", point.id, _reason(point))
-        return FollowUp(question=question, key_point_id=point.id, reason=_reason(point), source="template")
+        reason = _reason(point, feedback)
+        log.info("follow-up on %s (template): %s", point.id, reason)
+        return FollowUp(question=question, key_point_id=point.id, reason=reason, source="template")
 
 
 class ModelFollowUps:
@@ -65,7 +74,7 @@ class ModelFollowUps:
         self.template = load_prompt(prompt or (f"follow-up@{version}" if version else "follow-up"))
         self.fallback = TemplateFollowUps()
 
-    def write(self, request: GradeRequest, point: KeyPoint) -> FollowUp:
+    def write(self, request: GradeRequest, point: KeyPoint, feedback: Feedback) -> FollowUp:
         from ..graders.llm._draft import FollowUpDraft
 
         answer, _ = strip_injections(request.full_answer)
@@ -87,9 +96,10 @@ class ModelFollowUps:
             )
         except GradingError as exc:
             log.warning("follow-up on %s: the model failed (%s); using the template", point.id, exc)
-            return self.fallback.write(request, point)
+            return self.fallback.write(request, point, feedback)
         question = " ".join(result.value.question.split())
         if not question:
-            return self.fallback.write(request, point)
-        log.info("follow-up on %s (model %s): %s", point.id, result.model, _reason(point))
-        return FollowUp(question=question, key_point_id=point.id, reason=_reason(point), source="model")
+            return self.fallback.write(request, point, feedback)
+        reason = _reason(point, feedback)
+        log.info("follow-up on %s (model %s): %s", point.id, result.model, reason)
+        return FollowUp(question=question, key_point_id=point.id, reason=reason, source="model")
