@@ -68,6 +68,8 @@ bench: install ## Compare the embedding models (quality on labelled pairs, and s
 	$(PY) -m pip install --quiet -e '.[dev,use]'
 	$(PY) benchmarks/embedders.py
 	$(PY) benchmarks/offline_speed.py
+	$(PY) benchmarks/offline_golden.py
+	$(PY) benchmarks/llm_contract.py
 
 .PHONY: check-install
 check-install: ## Build the wheel, install it in a fresh venv, run it from another folder
