@@ -70,6 +70,16 @@ def test_truncated_reply_is_reported_not_parsed() -> None:
     assert len(fake.requests) == 1
 
 
+def test_a_prompt_budget_lowers_max_tokens_but_never_raises_it() -> None:
+    cut = FakeReply(content='{"status": "go', finish_reason="length")
+    fake = FakeLLM([cut, FakeReply.json({"status": "good", "reason": "ok"})])
+    client = fake.llm_client()
+    with pytest.raises(LLMOutputError, match="cut off at max_tokens=200"):
+        client.structured(MESSAGES, Verdict, name="verdict", context=CONTEXT, max_tokens=200)
+    client.structured(MESSAGES, Verdict, name="verdict", context=CONTEXT, max_tokens=9000)
+    assert [r.body["max_tokens"] for r in fake.requests] == [200, 1500]
+
+
 def test_server_without_json_schema_falls_back_to_json_mode() -> None:
     fake = FakeLLM(
         [
@@ -188,3 +198,48 @@ def test_settings_precedence_and_errors(tmp_path: Path) -> None:
 def test_local_servers_need_no_key() -> None:
     settings = load_settings({"model": "m", "base_url": "http://127.0.0.1:8080/v1"}, env={})
     assert settings.key_or_placeholder() == "not-needed" and settings.host == "127.0.0.1:8080"
+
+
+def test_our_fast_post_sends_the_same_request_as_the_sdks_create() -> None:
+    """Clients we build post the body directly; an injected client goes through `create`: same bytes."""
+    import httpx2
+    import openai
+
+    seen: list[httpx2.Request] = []
+    reply = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "m",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": '{"status": "good", "reason": "ok"}'},
+            }
+        ],
+        "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+    }
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return httpx2.Response(200, json=reply)
+
+    settings = load_settings({"model": "m", "base_url": "http://127.0.0.1:9/v1"}, config_file=None)
+    ours = LLMClient(settings, transport=httpx2.MockTransport(handler), asynchronous=True)
+    injected = LLMClient(
+        settings,
+        client=openai.AsyncOpenAI(
+            api_key="sk-test",
+            base_url=settings.endpoint,
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)),
+        ),
+    )
+    for client in (ours, injected):
+        assert client.structured(MESSAGES, Verdict, name="verdict", context=CONTEXT).value.status == "good"
+    fast, sdk = seen
+    assert json.loads(fast.content) == json.loads(sdk.content)
+    assert (fast.method, fast.url.path) == (sdk.method, sdk.url.path) == ("POST", "/v1/chat/completions")
+    assert fast.headers["x-interviewer-context"] == sdk.headers["x-interviewer-context"]
+    assert fast.headers["content-type"] == sdk.headers["content-type"] == "application/json"

@@ -93,6 +93,7 @@ class ModelFollowUps:
                 FollowUpDraft,
                 name="follow_up",
                 context=RequestContext(self.template.ref, request.question.id),
+                max_tokens=self.template.max_tokens,
             )
         except GradingError as exc:
             log.warning("follow-up on %s: the model failed (%s); using the template", point.id, exc)

@@ -49,7 +49,11 @@ class ModelNarrator:
         )
         try:
             result = self.client.structured(
-                rendered.messages, SummaryDraft, name="summary", context=RequestContext(self.template.ref)
+                rendered.messages,
+                SummaryDraft,
+                name="summary",
+                context=RequestContext(self.template.ref),
+                max_tokens=self.template.max_tokens,
             )
         except GradingError as exc:
             log.warning("session summary: the model failed (%s); the report has no narrative", exc)

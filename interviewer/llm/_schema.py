@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 from typing import Any
 
 from pydantic import BaseModel
@@ -59,10 +60,12 @@ def _bounded(node: Any, max_string: int, max_items: int) -> Any:
     return node
 
 
+@functools.lru_cache(maxsize=256)
 def strict_json_schema(model: type[BaseModel], max_string_length: int | None = None) -> dict[str, Any]:
     """Every object closed and every property required; references inlined; titles and defaults removed.
 
-    Descriptions stay: they are what the model reads about each field. With
+    Cached per model: treat the result as read-only. Descriptions stay: they
+    are what the model reads about each field. With
     `max_string_length`, strings get a `maxLength` and lists a `maxItems` (3): small
     local models otherwise ramble until `max_tokens`. Servers that compile the
     schema to a grammar (llama.cpp, vLLM) enforce these; OpenAI's strict mode does

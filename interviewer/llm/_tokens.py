@@ -107,6 +107,10 @@ class TokenCounter:
             return load_o200k_base(), False
         return load_o200k_base(), exact
 
+    def warm(self) -> None:
+        """Load the encoding now (about a second for o200k_base) rather than on the first long answer."""
+        _ = self._encoding_and_exactness
+
     @property
     def exact(self) -> bool:
         """False when the model's real tokenizer is not available and o200k_base stands in."""
@@ -125,6 +129,8 @@ class TokenCounter:
 
     def truncate(self, text: str, limit: int) -> tuple[str, bool]:
         """`text` cut to at most `limit` tokens (at a token boundary), and whether it was cut."""
+        if len(text) <= limit:
+            return text, False  # a token is at least one character: no need to encode
         encoding = self._encoding_and_exactness[0]
         tokens = encoding.encode(text, disallowed_special=())
         if len(tokens) <= limit:

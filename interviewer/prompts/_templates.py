@@ -45,6 +45,8 @@ class PromptTemplate(BaseModel):
     description: str
     messages: list[PromptMessage] = Field(min_length=1)
     """Static messages first; the one holding the candidate's answer last (provider prompt caching)."""
+    max_tokens: int | None = Field(default=None, ge=16)
+    """The output budget this prompt needs, when it needs less than the configured one (never raises it)."""
     file_hash: str = ""
     """SHA-256 of the template file."""
 
