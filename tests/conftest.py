@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from interviewer.graders import OfflineGrader
 ROOT = Path(__file__).resolve().parent.parent
 # Tests may use both cores for the embedding model (the product default is one thread).
 os.environ.setdefault("INTERVIEWER_EMBED_THREADS", "2")
+# One throwaway cache of offline feedback for the whole session, never the developer's own.
+os.environ["INTERVIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="interviewer-test-cache-")
 
 
 class NetworkBlocked(RuntimeError):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -16,6 +17,7 @@ from interviewer.corpus import Corpus, RoleCorpus
 from interviewer.embedders._e5 import E5_STORE
 from interviewer.embedders._store import VectorStore
 from interviewer.graders import Exchange, GradeRequest, OfflineGrader
+from interviewer.graders.offline import E5_THRESHOLDS, FeedbackCache
 from interviewer.graders.offline._vectors import corpus_query_texts
 from interviewer.models import AdversarialKind, EvalFile, Feedback, GuardKind, KeyPointStatus, Tier
 
@@ -121,6 +123,25 @@ def test_off_topic_answer_to_another_question_is_capped(corpus: Corpus, grader: 
     assert feedback.score <= 1
     assert [g.kind for g in feedback.guards] == [GuardKind.off_topic]
     assert "pom-pricing-config-error" in feedback.guards[0].reason
+
+
+def test_cache_returns_the_same_feedback_and_misses_on_any_change(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    cache = FeedbackCache(tmp_path / "cache")
+    cached = OfflineGrader(corpus=corpus, cache=cache)
+    answer = "I start from the business goals, group the work into outcome themes and review it every quarter."
+    first = cached.grade(_request(corpus, "dpo-build-roadmap", answer))
+    assert len(list(cache.folder.rglob("*.json"))) == 1
+    again = cached.grade(_request(corpus, "dpo-build-roadmap", answer))
+    assert again == first  # read back from the file, latency and all
+    assert again == grader.grade(_request(corpus, "dpo-build-roadmap", answer)).model_copy(
+        update={"provenance": first.provenance}
+    )
+    cached.grade(_request(corpus, "dpo-build-roadmap", answer + " I also talk to users."))
+    strict = OfflineGrader(thresholds=dataclasses.replace(E5_THRESHOLDS, covered=0.99), corpus=corpus, cache=cache)
+    strict.grade(_request(corpus, "dpo-build-roadmap", answer))
+    assert len(list(cache.folder.rglob("*.json"))) == 3  # a new answer and new thresholds are misses
 
 
 def test_feedback_json_round_trips_and_has_provenance(corpus: Corpus, grader: OfflineGrader) -> None:

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from ..corpus import check_corpus
 from ..corpus._schema import stale_schemas, write_schemas
+from ..exceptions import Problem
 
-__all__ = ["corpus_app"]
+__all__ = ["corpus_app", "fail_with_problems"]
 
 corpus_app = typer.Typer(
     help="Check the question corpus and rubrics, and generate their JSON Schemas.", no_args_is_help=True
 )
+
+
+def fail_with_problems(problems: Sequence[Problem], where: object) -> NoReturn:
+    """Print every problem (file, line, field, fix) on stderr and exit with code 2."""
+    err = Console(stderr=True, highlight=False)
+    for problem in problems:
+        err.print(f"[red]error:[/] {escape(str(problem))}", soft_wrap=True)
+    err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {where}")
+    raise typer.Exit(2)
 
 
 @corpus_app.command("check")
@@ -28,11 +40,7 @@ def check(
     corpus, problems = check_corpus(path)
     out = Console(highlight=False)
     if problems:
-        err = Console(stderr=True, highlight=False)
-        for problem in problems:
-            err.print(f"[red]error:[/] {problem}", soft_wrap=True)
-        err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {corpus.root}")
-        raise typer.Exit(2)
+        fail_with_problems(problems, corpus.root)
     questions = sum(len(r.questions) for r in corpus.roles.values())
     rubrics = sum(len(r.rubrics) for r in corpus.roles.values())
     out.print(f"ok: {len(corpus.roles)} roles, {questions} questions, {rubrics} rubrics in {corpus.root}")

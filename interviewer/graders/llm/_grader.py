@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from ..._version import __version__
 from ...corpus import rubric_hash
 from ...llm import LLMClient, RequestContext, run_sync
+from ...llm._schema import strict_json_schema
 from ...models import Feedback, Provenance, Rubric
 from ...prompts import PromptTemplate, RenderedPrompt, load_prompt
 from .._base import Grader, GradeRequest
@@ -46,19 +47,23 @@ class LLMGrader(Grader):
         self.template: PromptTemplate = load_prompt(prompt or (f"feedback@{version}" if version else "feedback"))
 
     def prepare(self, rubrics: Sequence[Rubric]) -> None:
+        """Warm what the first call would otherwise pay for: embeddings, schemas, the tokenizer, SDK types."""
+        import openai.types.chat  # noqa: F401 - the SDK imports its response types lazily
+
         self.offline.prepare(rubrics)
+        for rubric in rubrics:
+            strict_json_schema(schema_for(rubric), self.client.settings.max_string_length)
+        self.client.counter.warm()
 
     def render(self, request: GradeRequest) -> tuple[RenderedPrompt, str, list[str], list[str]]:
         """The prompt, the answer text the model sees, what was set aside, and notes."""
         notes: list[str] = []
         main, ignored = strip_injections(request.answer)
-        parts = [main]
         replies = []
         for exchange in request.follow_ups:
             reply, more = strip_injections(exchange.answer)
             ignored += more
             replies.append((exchange.question, reply))
-            parts.append(reply)
         budget = self.client.settings.max_answer_tokens
         main, cut = self.client.counter.truncate(main, budget)
         if cut:
@@ -98,7 +103,12 @@ class LLMGrader(Grader):
         rendered, seen, ignored, notes = self.render(request)
         context = RequestContext(self.template.ref, request.question.id)
         result = await self.client.astructured(
-            rendered.messages, DraftFeedback, schema=schema_for(request.rubric), name="feedback", context=context
+            rendered.messages,
+            DraftFeedback,
+            schema=schema_for(request.rubric),
+            name="feedback",
+            context=context,
+            max_tokens=self.template.max_tokens,
         )
         judged = check_draft(result.value, request.rubric, seen, [(g.kind.value, g.cap) for g in baseline.guards])
         judged.checks.notes[:0] = [*notes, *result.notes]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Sequence
 
 from ..._version import __version__
 from ...corpus import Corpus, load_corpus, rubric_hash
-from ...embedders import Embedder, default_embedder
+from ...embedders import E5Embedder, Embedder, default_embedder
 from ...models import (
     SCORE_ANCHORS,
     DeliveryMetrics,
@@ -22,6 +23,7 @@ from ...models import (
 )
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
+from ._cache import FeedbackCache
 from ._coverage import Coverage, CoverageMatcher, Thresholds
 from ._delivery import example_sentence, measure_delivery
 from ._guards import detect_guards
@@ -48,12 +50,25 @@ class OfflineGrader(Grader):
         thresholds: Thresholds = E5_THRESHOLDS,
         *,
         corpus: Corpus | None = None,
+        cache: FeedbackCache | None = None,
     ) -> None:
-        """`corpus` supplies the other questions' rubrics for the off-topic check (default: the bundled one)."""
+        """`corpus` supplies the other questions' rubrics for the off-topic check (default: the bundled one).
+
+        `cache` keeps results for answers graded again (eval runs); off by default.
+        """
         self._embedder = embedder
         self._thresholds = thresholds
         self._corpus = corpus
+        self._cache = cache
+        self._fingerprint: str | None = None
         self._matcher: CoverageMatcher | None = None
+
+    def _corpus_fingerprint(self) -> str:
+        if self._fingerprint is None:
+            corpus = self._corpus or load_corpus()
+            rubrics = sorted(r.model_dump_json() for role in corpus.roles.values() for r in role.rubrics.values())
+            self._fingerprint = hashlib.sha256("\n".join(rubrics).encode()).hexdigest()
+        return self._fingerprint
 
     def _others(self, request: GradeRequest) -> list[Rubric]:
         corpus = self._corpus or load_corpus()
@@ -81,6 +96,26 @@ class OfflineGrader(Grader):
             self.matcher.warm(rubric)
 
     def grade(self, request: GradeRequest) -> Feedback:
+        if self._cache is None:
+            return self._grade(request)
+        key = self._cache.key(
+            __version__,
+            repr(self._thresholds),
+            self._embedder.name if self._embedder is not None else E5Embedder.name,  # without loading the model
+            rubric_hash(request.question, request.rubric),
+            self._corpus_fingerprint(),  # the other questions decide the off-topic check
+            request.role.id,
+            request.answer,
+            *(f"{f.question}\n{f.answer}" for f in request.follow_ups),
+        )
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        feedback = self._grade(request)
+        self._cache.put(key, feedback)
+        return feedback
+
+    def _grade(self, request: GradeRequest) -> Feedback:
         started = time.perf_counter()
         text, ignored = strip_injections(request.full_answer)
         tokens = words(text)
