@@ -46,6 +46,17 @@ format: install ## Format the code with ruff
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+.PHONY: eval
+eval: install ## Replay the committed LLM eval run offline and check its metrics match exactly
+	rm -rf runs/llama-feedback-v1-replayed
+	$(VENV)/bin/interviewer eval run --grader llm --prompt feedback@v1 --config evals/fixtures/llama/config.toml \
+		--replay evals/fixtures/llama --concurrency 8 --workers 2 --out runs/llama-feedback-v1-replayed
+	$(PY) -m pytest -q tests/test_eval_recorded.py
+
+.PHONY: eval-fixtures
+eval-fixtures: install ## Re-record evals/fixtures/llama and evals/runs/llama-* from the local llama.cpp server (hours)
+	$(PY) tools/record_eval_fixtures.py
+
 .PHONY: fixtures
 fixtures: install ## Re-record tests/fixtures/llama from the local llama.cpp server (several minutes)
 	$(PY) tools/record_fixtures.py

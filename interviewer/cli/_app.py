@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .._paths import user_data_dir
@@ -23,6 +24,7 @@ from ..interview import Interview, build_report, report_markdown
 from ..llm import load_settings
 from ..models import SessionOptions
 from ._corpus import corpus_app
+from ._eval import eval_app
 from ._input import LineSource, read_answer_text
 from ._logging import setup_logging
 from ._practice import run_practice
@@ -41,10 +43,10 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except UserError as exc:
-            Console(stderr=True).print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
         except GradingError as exc:
-            Console(stderr=True).print(f"[red]model failed:[/] {exc}", highlight=False, soft_wrap=True)
+            Console(stderr=True).print(f"[red]model failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_MODEL_FAILED) from None
 
 
@@ -58,6 +60,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 app.add_typer(corpus_app, name="corpus")
+app.add_typer(eval_app, name="eval")
 
 DataDir = Annotated[
     Path | None,

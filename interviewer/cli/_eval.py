@@ -1,0 +1,399 @@
+"""`interviewer eval ...`: check datasets, run graders over them, report, compare and gate."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..corpus import load_corpus
+from ..exceptions import FixtureMissing, GradingError, UserError
+from ..graders.offline import FeedbackCache
+from ..llm import load_settings
+from ._corpus import fail_with_problems
+
+__all__ = ["eval_app"]
+
+eval_app = typer.Typer(help="Prompt regression evals over labelled golden answers.", no_args_is_help=True)
+
+DEFAULT_DATASET = Path("evals/golden")
+DEFAULT_BASELINE = Path("evals/baseline")
+DatasetOpt = Annotated[Path, typer.Option("--dataset", "-d", help="A dataset file or folder.")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table, json, md or junit.")]
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
+    fmt = fmt.lower()
+    if fmt not in allowed:
+        raise UserError(f"unknown --format {fmt!r}; use {', '.join(allowed)}")
+    return fmt
+
+
+@eval_app.command("check")
+def check(dataset: DatasetOpt = DEFAULT_DATASET) -> None:
+    """Validate a dataset against its schema and the corpus (unknown ids reported with file and line)."""
+    from ..evals import check_dataset
+
+    loaded, problems = check_dataset(dataset, load_corpus())
+    if problems:
+        fail_with_problems(problems, dataset)
+    cases = [c for _, f in loaded for c in f.cases]
+    kinds: dict[str, int] = {}
+    for case in cases:
+        kind = case.tier.value if case.tier else case.adversarial.value if case.adversarial else "?"
+        kinds[kind] = kinds.get(kind, 0) + 1
+    _console().print(
+        f"ok: {len(cases)} cases for {len(loaded)} questions in {dataset}: "
+        + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    )
+
+
+def _metrics_table(title: str, summary: dict[str, Any]) -> Table:
+    from ..evals._reports import HEADLINE
+
+    table = Table(title=title, title_justify="left")
+    table.add_column("Metric")
+    table.add_column("Value", justify="right")
+    table.add_column("95% CI", justify="right")
+    table.add_column("Constant predictor", justify="right")
+    constant = summary.get("reference", {}).get("constant_predictor", {})
+    for name in (*HEADLINE, "key_points.precision", "key_points.recall", "mistakes.precision"):
+        metric = summary["overall"][name]
+        ci = metric.get("ci")
+        ref = constant.get(name)
+        table.add_row(
+            name,
+            f"{metric['value']:.3f}" if metric["value"] is not None else "n/a",
+            f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-",
+            f"{ref:.3f}" if isinstance(ref, float) else "-",
+        )
+    return table
+
+
+def _print_summary(console: Console, label: str, summary: dict[str, Any]) -> None:
+
+    console.print(_metrics_table(f"Eval: {label}", summary))
+    tiers, adversarial, ops = summary["tier_ordering"], summary["adversarial"], summary["operations"]
+    console.print(
+        f"Tier pairs in order: {tiers['value']:.3f} ({tiers['pairs']} pairs) · adversarial at or below "
+        f"the weak band: {adversarial['at_or_below_weak']} · injections never above clean: "
+        f"{adversarial['injection_never_above_clean']}"
+    )
+    if summary.get("consistency"):
+        c = summary["consistency"]
+        console.print(
+            f"Self-consistency ({c['repeats']} repeats): score SD {c['score_sd']}, "
+            f"key-point flip rate {c['key_point_flip_rate']}"
+        )
+    console.print(
+        f"Schema-valid {ops['schema_valid_rate']} · errors {ops['errors'] or 'none'} · retries "
+        f"{ops['retries']} · latency p50 {ops['latency_ms_p50']} ms, p95 {ops['latency_ms_p95']} ms · "
+        f"tokens {ops['tokens_in']}/{ops['tokens_out']} · cost {ops['cost_usd']}"
+    )
+
+
+def _write_reports(store: Any, spec: Any, dataset: Any, results: Any, summary: dict[str, Any]) -> None:
+    from ..evals import junit_xml, summary_markdown
+
+    store.write_json("summary.json", {"run": spec.model_dump(mode="json"), **summary})
+    store.write_text("report.md", summary_markdown(spec, summary))
+    store.write_text("junit.xml", junit_xml(spec, dataset, results))
+
+
+@eval_app.command("run")
+def run(
+    dataset: DatasetOpt = DEFAULT_DATASET,
+    grader: Annotated[str, typer.Option("--grader", help="offline or llm.")] = "offline",
+    prompt: Annotated[str | None, typer.Option("--prompt", help="Feedback prompt as id@version (llm grader).")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Chat model (llm grader).")] = None,
+    base_url: Annotated[str | None, typer.Option("--base-url", help="OpenAI-compatible endpoint.")] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="LLM config file.")] = None,
+    record: Annotated[Path | None, typer.Option("--record", help="Save every exchange with the model here.")] = None,
+    replay: Annotated[Path | None, typer.Option("--replay", help="Answer from recordings here; no network.")] = None,
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, max=64, help="Cases in flight at once.")
+    ] = 4,
+    repeat: Annotated[
+        int, typer.Option("--repeat", min=1, max=20, help="Grade each case K times (self-consistency).")
+    ] = 1,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, max=32, help="Processes (CPU-bound runs: offline, --replay).")
+    ] = 1,
+    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: runs/<time>-<grader>).")] = None,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Recompute offline feedback instead of reusing it.")
+    ] = False,
+) -> None:
+    """Grade every case of a dataset and report metrics; an interrupted run resumes where it stopped."""
+    from ..evals import EvalConfig, RunStore, compute_summary, load_dataset, run_eval
+
+    grader = grader.lower()
+    if grader not in {"offline", "llm"}:
+        raise UserError(f"unknown --grader {grader!r}; use offline or llm")
+    if grader == "offline" and (prompt or model or record or replay or base_url or config):
+        raise UserError("--prompt, --model, --base-url, --config, --record and --replay are for --grader llm")
+    if record is not None and replay is not None:
+        raise UserError("give either --record or --replay, not both")
+    corpus = load_corpus()
+    data = load_dataset(dataset, corpus)
+    settings = load_settings({"model": model, "base_url": base_url}, config_file=config) if grader == "llm" else None
+    described = os.environ.get("INTERVIEWER_RECORDED_WITH")
+    config_obj = EvalConfig(
+        grader=grader,  # type: ignore[arg-type]
+        prompt=prompt,
+        settings=settings,
+        record=record,
+        replay=replay,
+        recorded_with={"server": described} if described else None,
+        concurrency=concurrency,
+        repeat=repeat,
+        cache=None if no_cache else FeedbackCache(),
+    )
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+    label = grader if grader == "offline" else (prompt or "feedback").replace("@", "-")
+    folder = out or Path("runs") / f"{stamp}-{label}"
+    store = RunStore(folder)
+    console = _console()
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=False,
+    ) as progress:
+        task = progress.add_task("grading", total=None)
+
+        def started(done: int, total: int) -> None:
+            progress.update(task, total=total, completed=done)
+            if done:
+                progress.console.print(f"resuming {folder}: {done} of {total} results already there", soft_wrap=True)
+            else:
+                progress.console.print(
+                    f"writing {folder} (if interrupted, rerun with --out {folder} to resume)", soft_wrap=True
+                )
+
+        try:
+            spec, results = run_eval(
+                data,
+                corpus,
+                config_obj,
+                store,
+                on_result=lambda _r: progress.advance(task),
+                on_start=started,
+                workers=workers,
+            )
+        except (KeyboardInterrupt, GradingError, FixtureMissing) as exc:
+            progress.stop()
+            Console(stderr=True).print(
+                f"stopped: {len(store.results())} result(s) kept in {folder}; rerun with --out {folder} to resume",
+                highlight=False,
+                soft_wrap=True,
+            )
+            if isinstance(exc, KeyboardInterrupt):
+                raise typer.Exit(130) from None
+            raise
+    summary = compute_summary(data, results, spec.repeat)
+    _write_reports(store, spec, data, results, summary)
+    _print_summary(console, spec.label(), summary)
+    console.print(f"Run saved in {folder} (summary.json, report.md, junit.xml)")
+
+
+@eval_app.command("report")
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run folder.")],
+    fmt: FormatOpt = "table",
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", "-d", help="The dataset (default: the run's own).")
+    ] = None,
+    save: Annotated[
+        bool, typer.Option("--save", help="Also rewrite the run's summary.json, report.md and junit.xml.")
+    ] = False,
+) -> None:
+    """Recompute and print a run's metrics (table, json, md or junit)."""
+    from ..evals import RunStore, check_run_matches, compute_summary, junit_xml, load_dataset, summary_markdown
+
+    fmt = _check_format(fmt, ("table", "json", "md", "junit"))
+    store = RunStore(run_dir)
+    spec = store.spec()
+    data = load_dataset(dataset or Path(spec.dataset), load_corpus())
+    check_run_matches(spec, data)
+    results = store.results()
+    summary = compute_summary(data, results, spec.repeat)
+    if save:
+        _write_reports(store, spec, data, results, summary)
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"run": spec.model_dump(mode="json"), **summary}, indent=2, default=str) + "\n")
+    elif fmt == "md":
+        sys.stdout.write(summary_markdown(spec, summary))
+    elif fmt == "junit":
+        sys.stdout.write(junit_xml(spec, data, results))
+    else:
+        _print_summary(_console(), spec.label(), summary)
+
+
+@eval_app.command("compare")
+def compare(
+    runs: Annotated[list[Path], typer.Argument(help="[BASELINE] CANDIDATE (BASELINE defaults to evals/baseline).")],
+    fail_on_regression: Annotated[
+        bool, typer.Option("--fail-on-regression", help="Exit 1 if any metric regresses beyond its tolerance.")
+    ] = False,
+    tolerances: Annotated[
+        Path | None, typer.Option("--tolerances", help="Tolerances file (default: evals/gate.toml if present).")
+    ] = None,
+    fmt: FormatOpt = "table",
+    dataset: Annotated[
+        Path | None, typer.Option("--dataset", "-d", help="The dataset (default: the runs' own).")
+    ] = None,
+) -> None:
+    """Paired comparison of two runs: deltas with bootstrap CIs, flipped cases; exit 1 on a regression."""
+    from ..evals import RunStore, compare_runs, comparison_markdown, load_dataset, load_tolerances
+
+    fmt = _check_format(fmt, ("table", "json", "md"))
+    if len(runs) == 1:
+        baseline_dir, candidate_dir = DEFAULT_BASELINE, runs[0]
+    elif len(runs) == 2:
+        baseline_dir, candidate_dir = runs
+    else:
+        raise UserError("give one run (compared with evals/baseline) or two: BASELINE CANDIDATE")
+    base_store, cand_store = RunStore(baseline_dir), RunStore(candidate_dir)
+    base_spec, cand_spec = base_store.spec(), cand_store.spec()
+    corpus = load_corpus()
+    data = load_dataset(dataset or Path(cand_spec.dataset), corpus)
+    gate_file = (
+        tolerances
+        if tolerances is not None
+        else (Path("evals/gate.toml") if Path("evals/gate.toml").is_file() else None)
+    )
+    comparison = compare_runs(
+        data,
+        (base_spec, base_store.results()),
+        (cand_spec, cand_store.results()),
+        load_tolerances(gate_file, roles=corpus.roles),
+    )
+    if fmt == "json":
+        payload = {
+            "baseline": base_spec.model_dump(mode="json"),
+            "candidate": cand_spec.model_dump(mode="json"),
+            "regressions": [
+                d.metric if d.name is None else f"{d.metric} ({d.scope}: {d.name})" for d in comparison.regressions
+            ],
+            "deltas": [d.__dict__ for d in comparison.deltas],
+            "flips": [f.__dict__ for f in comparison.flips],
+        }
+        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+    elif fmt == "md":
+        sys.stdout.write(comparison_markdown(comparison))
+    else:
+        _print_comparison(comparison)
+    if fail_on_regression and comparison.regressions:
+        raise typer.Exit(1)
+
+
+def _print_comparison(comparison: Any) -> None:
+    console = _console()
+    table = Table(title=f"{comparison.candidate.label()} vs {comparison.baseline.label()}", title_justify="left")
+    table.add_column("Metric", no_wrap=True)
+    for column in ("Base", "Cand.", "Delta", "Paired 95% CI", "Tol.", ""):
+        table.add_column(column, justify="right", no_wrap=True)
+    for d in comparison.deltas:
+        name = d.metric if d.name is None else f"{d.metric} ({d.scope}: {d.name})"
+        style = "red" if d.regression else ("green" if d.worse_by < 0 else "")
+        delta = f"[{style}]{d.delta:+.3f}[/]" if style else f"{d.delta:+.3f}"
+        table.add_row(
+            name,
+            f"{d.baseline:.3f}",
+            f"{d.candidate:.3f}",
+            delta,
+            f"{d.ci[0]:+.2f}..{d.ci[1]:+.2f}",
+            f"{d.tolerance:.2f}",
+            "[red]REGRESSION[/]" if d.regression else "",
+        )
+    console.print(table)
+    if comparison.flips:
+        flips = Table(title=f"Flipped cases ({len(comparison.flips)})", title_justify="left")
+        for column in ("Case", "Gold", "Baseline", "Candidate"):
+            flips.add_column(column)
+        for flip in comparison.flips:
+            flips.add_row(flip.case_id, f"{flip.gold[0]}-{flip.gold[1]}", _side(flip.baseline), _side(flip.candidate))
+        console.print(flips)
+    verdict = (
+        f"[red]{len(comparison.regressions)} regression(s)[/]" if comparison.regressions else "[green]no regression[/]"
+    )
+    console.print(f"Verdict: {verdict}")
+
+
+def _side(side: dict[str, Any]) -> str:
+    if side.get("score") is None:
+        return str(side.get("error", "-"))
+    covered = sum(1 for s in side.get("key_points", {}).values() if s == "covered")
+    guards = f" · guards: {', '.join(side['guards'])}" if side.get("guards") else ""
+    return f"score {side['score']} · {covered} covered{guards}\n{side.get('summary', '')[:90]}"
+
+
+@eval_app.command("bless")
+def bless(
+    run_dir: Annotated[Path, typer.Argument(help="The run to make the baseline.")],
+    to: Annotated[Path, typer.Option("--to", help="Where the baseline lives.")] = DEFAULT_BASELINE,
+) -> None:
+    """Make a run the stored baseline that `compare` checks against."""
+    from ..evals import RunStore
+
+    store = RunStore(run_dir)
+    spec = store.spec()
+    if not store.results():
+        raise UserError(f"{run_dir} has no results to bless")
+    source, target = run_dir.resolve(), to.resolve()
+    if source == target or source.is_relative_to(target) or target.is_relative_to(source):
+        raise UserError(f"--to {to} and the run {run_dir} overlap; bless into a folder of its own")
+    if to.exists() and not (to / "run.json").is_file():
+        raise UserError(f"--to {to} exists and is not a run folder; refusing to replace it")
+    staging = to.with_name(f".{to.name}.blessing")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name in ("run.json", "results.jsonl", "summary.json", "report.md", "junit.xml"):
+        if (run_dir / name).is_file():
+            shutil.copy2(run_dir / name, staging / name)
+    if to.exists():
+        shutil.rmtree(to)
+    staging.rename(to)
+    _console().print(f"Baseline is now {spec.label()} ({run_dir} → {to})")
+
+
+@eval_app.command("calibrate")
+def calibrate_cmd(
+    run_dir: Annotated[Path, typer.Argument(help="A run made with --repeat 2 or more.")],
+    factor: Annotated[float, typer.Option("--factor", help="Tolerance = factor × spread across repeats.")] = 2.0,
+    out: Annotated[Path | None, typer.Option("--out", help="Write a tolerances file here.")] = None,
+) -> None:
+    """Tolerances from measured self-consistency: how much each metric moves between repeats."""
+    from ..evals import RunStore, calibrate, check_run_matches, compute_summary, load_dataset
+
+    store = RunStore(run_dir)
+    spec = store.spec()
+    data = load_dataset(Path(spec.dataset), load_corpus())
+    check_run_matches(spec, data)
+    summary = compute_summary(data, store.results(), spec.repeat)
+    tolerances = calibrate(summary, factor)
+    text = (
+        f"# Tolerances from the self-consistency of {run_dir} ({spec.repeat} repeats, factor {factor}).\n"
+        'mode = "ci"\n\n[metrics]\n' + "".join(f'"{k}" = {v}\n' for k, v in tolerances.items())
+    )
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        _console().print(f"wrote {out}")

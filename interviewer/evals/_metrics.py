@@ -1,0 +1,514 @@
+"""Metrics of a run against the gold labels, with bootstrap confidence intervals.
+
+Case-level metrics are computed from per-case counts, so a bootstrap resample
+(over cases, seeded) is a cheap re-sum. Everything is computed on repeat 0;
+the repeats only feed the self-consistency numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ..graders.llm._checks import QuoteFinder
+from ..models import AdversarialKind, Feedback, KeyPointStatus, Tier
+from ._dataset import Case, Dataset
+from ._results import CaseResult
+
+__all__ = [
+    "HIGHER_IS_BETTER",
+    "CaseRow",
+    "case_rows",
+    "compute_summary",
+    "metric_functions",
+    "qwk",
+    "spearman",
+]
+
+WEAK_BAND_TOP = 2
+"""Adversarial answers should score at or below this (the top of the weak band)."""
+BOOTSTRAP = 1000
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case of one run, reduced to the numbers the metrics need."""
+
+    case: Case
+    ok: bool
+    """The grader produced feedback (no error)."""
+    score: int
+    kp_tp: int
+    kp_fp: int
+    kp_fn: int
+    m_tp: int
+    m_fp: int
+    m_fn: int
+    quotes: int
+    valid_quotes: int
+    invented: int
+    """Ids the model made up."""
+    judged: int
+    """Ids the model judged (rubric key points and look-fors) plus the invented ones."""
+    unevidenced: int
+    """Claims whose quote was not in the answer (downgraded or dropped)."""
+    claims: int
+    """Claims that need a quote: key points with evidence, mistakes, strengths, plus the rejected ones."""
+    feedback: Feedback | None
+    twin_score: int | None = None
+    """For a prompt-injection case: the score of its clean twin, when that was graded."""
+
+    @property
+    def band_low(self) -> int:
+        return self.case.case.gold.score_band.low
+
+    @property
+    def band_high(self) -> int:
+        return self.case.case.gold.score_band.high
+
+    @property
+    def gold(self) -> int:
+        return self.case.case.gold.score
+
+    @property
+    def in_band(self) -> bool:
+        return self.ok and self.band_low <= self.score <= self.band_high
+
+
+def _row(case: Case, result: CaseResult | None) -> CaseRow:
+    feedback = result.feedback if result is not None else None
+    gold = case.case.gold
+    if feedback is None:
+        missed = len(gold.key_points)
+        return CaseRow(case, False, 0, 0, 0, missed, 0, 0, len(gold.mistakes), 0, 0, 0, 0, 0, 0, None)
+    partial = set(gold.partial_key_points)  # ambiguous points count for neither side
+    predicted = {k.id for k in feedback.key_points if k.status is KeyPointStatus.covered} - partial
+    truth = set(gold.key_points)
+    found = {m.id for m in feedback.mistakes}
+    finder = QuoteFinder(case.case.answer)
+    quotes = [k.evidence for k in feedback.key_points if k.evidence] + [
+        m.evidence for m in feedback.mistakes if m.evidence
+    ]
+    valid = sum(1 for q in quotes if q in case.case.answer or finder.find(q) is not None)
+    checks = feedback.checks
+    invented = len(checks.ids_dropped) if checks else 0
+    unevidenced = (checks.evidence_rejected + checks.strengths_dropped) if checks else 0
+    judged = (len(feedback.key_points) + len(feedback.look_fors) + invented) if checks else 0
+    claims = (len(quotes) + len(feedback.strengths) + unevidenced) if checks else 0
+    return CaseRow(
+        case,
+        True,
+        feedback.score,
+        len(predicted & truth),
+        len(predicted - truth),
+        len(truth - predicted),
+        len(found & set(gold.mistakes)),
+        len(found - set(gold.mistakes)),
+        len(set(gold.mistakes) - found),
+        len(quotes),
+        valid,
+        invented,
+        judged,
+        unevidenced,
+        claims,
+        feedback,
+    )
+
+
+def case_rows(dataset: Dataset, results: Iterable[CaseResult], repeat: int = 0) -> list[CaseRow]:
+    by_id = {r.case_id: r for r in results if r.repeat == repeat}
+    rows = [_row(case, by_id.get(case.id)) for case in dataset.cases]
+    scores = {r.case.id: r.score for r in rows if r.ok}
+    return [
+        dataclasses.replace(r, twin_score=scores.get(r.case.case.variant_of)) if r.case.case.variant_of else r
+        for r in rows
+    ]
+
+
+# -- rank statistics -----------------------------------------------------------------
+
+
+def _ranks(values: Array) -> Array:
+    order = values.argsort(kind="mergesort")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values), dtype=float)
+    for value in np.unique(values):  # average ranks for ties
+        tied = values == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def spearman(a: Array, b: Array) -> float:
+    """Spearman's rho (undefined, NaN, when either side is constant)."""
+    if len(a) < 2:
+        return float("nan")
+    ra, rb = _ranks(a), _ranks(b)
+    if ra.std() == 0 or rb.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def qwk(gold: Array, predicted: Array, levels: int = 6) -> float:
+    """Quadratic-weighted Cohen's kappa on the 0-5 scale (0 when agreement is only chance)."""
+    if len(gold) == 0:
+        return float("nan")
+    g, p = gold.astype(int), predicted.astype(int)
+    observed = np.zeros((levels, levels))
+    np.add.at(observed, (g, p), 1)
+    weights = np.subtract.outer(np.arange(levels), np.arange(levels)) ** 2 / (levels - 1) ** 2
+    expected = np.outer(observed.sum(1), observed.sum(0)) / observed.sum()
+    denominator = (weights * expected).sum()
+    return 0.0 if denominator == 0 else float(1 - (weights * observed).sum() / denominator)
+
+
+# -- case-level metrics: functions of arrays, so a resample is cheap --------------------------------
+
+
+def _safe(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else 0.0
+
+
+def _ratio(numerator: float, denominator: float) -> float:
+    """A rate that is undefined (NaN) when there is nothing to count, rather than a misleading 0."""
+    return numerator / denominator if denominator else float("nan")
+
+
+def _f1(tp: float, fp: float, fn: float) -> float:
+    """2TP / (2TP + FP + FN): 0 when nothing true was found, undefined when there was nothing to find or claim."""
+    return _ratio(2 * tp, 2 * tp + fp + fn)
+
+
+def _graded(a: dict[str, Array]) -> NDArray[np.bool_]:
+    """Cases with feedback: score agreement is measured on these (failures count in exact, within-1 and validity)."""
+    return a["ok"].astype(bool)
+
+
+def _mae(a: dict[str, Array]) -> float:
+    ok = _graded(a)
+    return float(np.abs(a["gold"][ok] - a["score"][ok]).mean()) if ok.any() else float("nan")
+
+
+Metric = Callable[[dict[str, Array]], float]
+
+HIGHER_IS_BETTER: dict[str, bool] = {
+    "score.exact": True,
+    "score.within1": True,
+    "score.mae": False,
+    "score.qwk": True,
+    "score.spearman": True,
+    "key_points.precision": True,
+    "key_points.recall": True,
+    "key_points.f1": True,
+    "mistakes.precision": True,
+    "mistakes.recall": True,
+    "evidence.valid_rate": True,
+    "items.invented_rate": False,
+    "items.unevidenced_rate": False,
+    "adversarial.at_or_below_weak": True,
+    "adversarial.injection_never_above_clean": True,
+    "ops.schema_valid_rate": True,
+}
+
+
+def metric_functions() -> dict[str, Metric]:
+    """Case-level metrics over per-case arrays (see `_arrays`)."""
+    return {
+        "score.exact": lambda a: float(a["in_band"].mean()),
+        "score.within1": lambda a: float(a["within1"].mean()),
+        "score.mae": _mae,
+        "score.qwk": lambda a: qwk(a["gold"][_graded(a)], a["score"][_graded(a)]),
+        "score.spearman": lambda a: spearman(a["gold"][_graded(a)], a["score"][_graded(a)]),
+        "key_points.precision": lambda a: _ratio(a["kp_tp"].sum(), a["kp_tp"].sum() + a["kp_fp"].sum()),
+        "key_points.recall": lambda a: _ratio(a["kp_tp"].sum(), a["kp_tp"].sum() + a["kp_fn"].sum()),
+        "key_points.f1": lambda a: _f1(a["kp_tp"].sum(), a["kp_fp"].sum(), a["kp_fn"].sum()),
+        "mistakes.precision": lambda a: _ratio(a["m_tp"].sum(), a["m_tp"].sum() + a["m_fp"].sum()),
+        "mistakes.recall": lambda a: _ratio(a["m_tp"].sum(), a["m_tp"].sum() + a["m_fn"].sum()),
+        "evidence.valid_rate": lambda a: _ratio(a["valid_quotes"].sum(), a["quotes"].sum()),
+        "items.invented_rate": lambda a: _ratio(a["invented"].sum(), a["judged"].sum()),
+        "items.unevidenced_rate": lambda a: _ratio(a["unevidenced"].sum(), a["claims"].sum()),
+        "adversarial.at_or_below_weak": lambda a: _ratio(a["adversarial_low"].sum(), a["adversarial"].sum()),
+        "adversarial.injection_never_above_clean": lambda a: (
+            1 - _ratio(a["injection_above"].sum(), a["injection_judged"].sum())
+        ),
+        "ops.schema_valid_rate": lambda a: float(a["ok"].mean()),
+    }
+
+
+_COUNTS = (
+    "kp_tp",
+    "kp_fp",
+    "kp_fn",
+    "m_tp",
+    "m_fp",
+    "m_fn",
+    "quotes",
+    "valid_quotes",
+    "invented",
+    "judged",
+    "unevidenced",
+    "claims",
+)
+
+
+def _arrays(rows: Sequence[CaseRow]) -> dict[str, Array]:
+    def col(get: Callable[[CaseRow], float]) -> Array:
+        return np.array([get(r) for r in rows], dtype=float)
+
+    return {
+        "ok": col(lambda r: r.ok),
+        "score": col(lambda r: r.score),
+        "gold": col(lambda r: r.gold),
+        "in_band": col(lambda r: r.in_band),
+        "within1": col(lambda r: r.ok and r.band_low - 1 <= r.score <= r.band_high + 1),
+        "adversarial": col(_plain_adversarial),
+        "adversarial_low": col(lambda r: _plain_adversarial(r) and r.ok and r.score <= WEAK_BAND_TOP),
+        "injection_judged": col(_injection_judged),
+        "injection_above": col(lambda r: _injection_judged(r) and r.score > (r.twin_score or 0)),
+        **{name: col(operator.attrgetter(name)) for name in _COUNTS},
+    }
+
+
+def _plain_adversarial(row: CaseRow) -> bool:
+    """Adversarial answers that should score at or below weak (an injection carries its clean twin's labels)."""
+    kind = row.case.case.adversarial
+    return kind is not None and kind is not AdversarialKind.prompt_injection
+
+
+def _injection_judged(row: CaseRow) -> bool:
+    """An injection case whose answer and clean twin both got feedback."""
+    return row.case.case.adversarial is AdversarialKind.prompt_injection and row.ok and row.twin_score is not None
+
+
+def _take(arrays: dict[str, Array], index: NDArray[np.int64]) -> dict[str, Array]:
+    return {k: v[index] for k, v in arrays.items()}
+
+
+def _with_ci(rows: Sequence[CaseRow], seed: int = 0) -> dict[str, dict[str, Any]]:
+    arrays = _arrays(rows)
+    functions = metric_functions()
+    out: dict[str, dict[str, Any]] = {}
+    n = len(rows)
+    rng = np.random.default_rng(seed)
+    samples = rng.integers(0, n, size=(BOOTSTRAP, n)) if n else np.zeros((0, 0), dtype=np.int64)
+    for name, fn in functions.items():
+        value = fn(arrays) if n else float("nan")
+        boot = np.array([fn(_take(arrays, s)) for s in samples]) if n else np.array([float("nan")])
+        boot = boot[~np.isnan(boot)]
+        if np.isnan(value) or not len(boot):
+            out[name] = {"value": None, "ci": None, "n": n}  # nothing to measure (no quotes, no gold mistakes...)
+            continue
+        low, high = np.percentile(boot, [2.5, 97.5])
+        out[name] = {"value": round(value, 4), "ci": [round(float(low), 4), round(float(high), 4)], "n": n}
+    return out
+
+
+def _macro_f1(rows: Sequence[CaseRow]) -> float:
+    by_question: dict[str, list[CaseRow]] = defaultdict(list)
+    for row in rows:
+        by_question[row.case.question.id].append(row)
+    scores = [
+        _f1(sum(r.kp_tp for r in group), sum(r.kp_fp for r in group), sum(r.kp_fn for r in group))
+        for group in by_question.values()
+    ]
+    defined = [f for f in scores if not np.isnan(f)]
+    return round(float(np.mean(defined)), 4) if defined else float("nan")
+
+
+def _reference(rows: Sequence[CaseRow]) -> dict[str, Any]:
+    """What a number means: the base rate, and a grader that always gives the median gold score."""
+    gold = np.array([r.gold for r in rows], dtype=float)
+    if not len(gold):
+        return {}
+    constant = int(np.median(gold))
+    values, counts = np.unique(gold, return_counts=True)
+    return {
+        "base_rate": {
+            "most_common_gold_score": int(values[counts.argmax()]),
+            "share": round(float(counts.max() / len(gold)), 4),
+        },
+        "constant_predictor": {
+            "score": constant,
+            "score.exact": round(float(np.mean([r.band_low <= constant <= r.band_high for r in rows])), 4),
+            "score.within1": round(float(np.mean([r.band_low - 1 <= constant <= r.band_high + 1 for r in rows])), 4),
+            "score.mae": round(float(np.abs(gold - constant).mean()), 4),
+            "score.qwk": 0.0,
+            "score.spearman": 0.0,
+        },
+    }
+
+
+def _tier_ordering(rows: Sequence[CaseRow]) -> dict[str, Any]:
+    by_question: dict[str, dict[Tier, int]] = defaultdict(dict)
+    for row in rows:
+        if row.ok and row.case.case.tier is not None:
+            by_question[row.case.question.id][row.case.case.tier] = row.score
+    pairs = right = ties = 0
+    per_question: dict[str, float] = {}
+    order = [Tier.strong, Tier.adequate, Tier.weak]
+    for qid, scores in by_question.items():
+        q_pairs = q_right = 0
+        for i, high in enumerate(order):
+            for low in order[i + 1 :]:
+                if high in scores and low in scores:
+                    q_pairs += 1
+                    q_right += scores[high] > scores[low]
+                    ties += scores[high] == scores[low]
+        pairs, right = pairs + q_pairs, right + q_right
+        if q_pairs:
+            per_question[qid] = round(q_right / q_pairs, 4)
+    return {"value": round(_safe(right, pairs), 4), "pairs": pairs, "ties": ties, "per_question": per_question}
+
+
+def _adversarial(rows: Sequence[CaseRow]) -> dict[str, Any]:
+    by_kind: dict[str, list[CaseRow]] = defaultdict(list)
+    for row in rows:
+        if row.case.case.adversarial is not None:
+            by_kind[row.case.case.adversarial.value].append(row)
+    kinds = {
+        kind: {
+            "n": len(group),
+            "at_or_below_weak": round(float(np.mean([r.ok and r.score <= WEAK_BAND_TOP for r in group])), 4),
+        }
+        for kind, group in sorted(by_kind.items())
+    }
+    # A prompt-injection case carries its clean twin's labels (often adequate): it is judged by the twin instead.
+    every = [r for kind, group in by_kind.items() if kind != AdversarialKind.prompt_injection.value for r in group]
+    judged = [r for r in by_kind.get(AdversarialKind.prompt_injection.value, []) if _injection_judged(r)]
+    violations = [
+        {"case": r.case.id, "score": r.score, "clean": r.case.case.variant_of, "clean_score": r.twin_score}
+        for r in judged
+        if r.score > (r.twin_score or 0)
+    ]
+    injections = len(judged)
+    return {
+        "at_or_below_weak": round(float(np.mean([r.ok and r.score <= WEAK_BAND_TOP for r in every])), 4)
+        if every
+        else None,
+        "kinds": kinds,
+        "injection_above_clean": violations,
+        "injection_never_above_clean": round(1 - _safe(len(violations), injections), 4) if injections else None,
+        "injection_pairs_judged": injections,
+    }
+
+
+def _consistency(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> dict[str, Any] | None:
+    if repeat < 2:
+        return None
+    by_case: dict[str, list[Feedback]] = defaultdict(list)
+    for result in results:
+        if result.feedback is not None:
+            by_case[result.case_id].append(result.feedback)
+    sds, flips, points = [], 0, 0
+    for feedbacks in by_case.values():
+        if len(feedbacks) < 2:
+            continue
+        sds.append(float(np.std([f.score for f in feedbacks], ddof=1)))
+        statuses: dict[str, set[str]] = defaultdict(set)
+        for feedback in feedbacks:
+            for point in feedback.key_points:
+                statuses[point.id].add(point.status.value)
+        points += len(statuses)
+        flips += sum(1 for seen in statuses.values() if len(seen) > 1)
+    return {
+        "repeats": repeat,
+        "cases": len(sds),
+        "score_sd": round(float(np.mean(sds)), 4) if sds else 0.0,
+        "key_point_flip_rate": round(_safe(flips, points), 4),
+        "per_case_score_sd": {
+            cid: round(float(np.std([f.score for f in fb], ddof=1)), 4) for cid, fb in by_case.items() if len(fb) > 1
+        },
+    }
+
+
+def _operations(results: Sequence[CaseResult]) -> dict[str, Any]:
+    feedbacks = [r.feedback for r in results if r.feedback is not None]
+    # The grader's own latency (its provenance), and the wall time of the cases that failed (timeouts
+    # count). In a replay it is the replay's time.
+    latencies = (
+        np.array([r.feedback.provenance.latency_ms if r.feedback else r.seconds * 1000 for r in results])
+        if results
+        else None
+    )
+    errors: dict[str, int] = defaultdict(int)
+    for r in results:
+        if r.error_kind:
+            errors[r.error_kind] += 1
+    costs = [f.provenance.cost_usd for f in feedbacks if f.provenance.cost_usd is not None]
+    return {
+        "results": len(results),
+        "schema_valid_rate": round(_safe(len(feedbacks), len(results)), 4),
+        "errors": dict(errors),
+        "retries": sum(f.provenance.retries for f in feedbacks),
+        "repaired": sum(f.provenance.repaired for f in feedbacks),
+        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies is not None else None,
+        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies is not None else None,
+        "tokens_in": sum(f.provenance.tokens_in or 0 for f in feedbacks),
+        "tokens_out": sum(f.provenance.tokens_out or 0 for f in feedbacks),
+        "cost_usd": round(sum(costs), 6) if costs else None,
+    }
+
+
+TIMING_KEYS = ("latency_ms_p50", "latency_ms_p95")
+"""Operations figures that depend on the machine, not the run: excluded when runs are compared exactly."""
+
+
+def _group_metrics(rows: Sequence[CaseRow], key: Callable[[CaseRow], str]) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[CaseRow]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return {name: _with_ci(group) for name, group in sorted(groups.items())}
+
+
+def _repeat_spread(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> dict[str, float] | None:
+    """Standard deviation of each case-level metric across the repeats (what calibrate builds tolerances from)."""
+    if repeat < 2:
+        return None
+    functions = metric_functions()
+    per_repeat = [_arrays(case_rows(dataset, results, k)) for k in range(repeat)]
+    spread = {}
+    for name, fn in functions.items():
+        values = np.array([fn(a) for a in per_repeat])
+        values = values[np.isfinite(values)]
+        if len(values) >= 2:  # a metric undefined in a repeat (nothing to count) has no spread to report
+            spread[name] = round(float(np.std(values, ddof=1)), 4)
+    return spread
+
+
+def compute_summary(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> dict[str, Any]:
+    """Every metric of a run: overall (with CIs), per role, category and tier, and the rest."""
+    rows = case_rows(dataset, results)
+    overall = _with_ci(rows)
+    overall["key_points.macro_f1"] = {"value": _macro_f1(rows), "ci": None, "n": len(rows)}
+    return {
+        "cases": len(dataset.cases),
+        "completed": sum(1 for r in results if r.repeat == 0),
+        "overall": overall,
+        "reference": _reference(rows),
+        "by_role": _group_metrics(rows, lambda r: r.case.role),
+        "by_category": _group_metrics(rows, lambda r: r.case.question.category),
+        "by_tier": _group_metrics(rows, lambda r: r.case.group),
+        "tier_ordering": _tier_ordering(rows),
+        "adversarial": _adversarial(rows),
+        "consistency": _consistency(dataset, results, repeat),
+        "repeat_spread": _repeat_spread(dataset, results, repeat),
+        "operations": _operations(results),
+        "cases_outside_band": [
+            {
+                "case": r.case.id,
+                "group": r.case.group,
+                "gold": [r.band_low, r.band_high],
+                "score": r.score if r.ok else None,
+            }
+            for r in rows
+            if not r.in_band
+        ],
+    }

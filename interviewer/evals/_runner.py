@@ -1,0 +1,235 @@
+"""Running a grader over a dataset: bounded concurrency, one result written per case as it completes, resumable."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .._version import __version__
+from ..corpus import Corpus, rubric_hash
+from ..exceptions import ConfigError, GradingError, LLMRejected, UsageError
+from ..graders import Grader, GradeRequest, OfflineGrader
+from ..graders.offline import FeedbackCache
+from ..llm import LLMClient, LLMSettings
+from ._dataset import Case, Dataset
+from ._results import CaseResult, RunSpec, RunStore
+
+__all__ = ["EvalConfig", "make_graders", "request_for", "run_cases", "run_eval", "run_with_graders", "spec_for"]
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """How to grade: which grader, prompt and model, record or replay, how many at once, how many times."""
+
+    grader: Literal["offline", "llm"] = "offline"
+    prompt: str | None = None
+    settings: LLMSettings | None = None
+    record: Path | None = None
+    replay: Path | None = None
+    recorded_with: dict[str, str] | None = None
+    concurrency: int = 4
+    repeat: int = 1
+    cache: FeedbackCache | None = None
+
+
+def request_for(case: Case, corpus: Corpus) -> GradeRequest:
+    role = corpus.role(case.role)
+    return GradeRequest(role.role, case.question, case.rubric, case.case.answer)
+
+
+def rubrics_hash(dataset: Dataset) -> str:
+    """One hash of the rubrics of every question the dataset asks."""
+    hashes = sorted({rubric_hash(case.question, case.rubric) for case in dataset.cases})
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest()[:16]
+
+
+def check_run_matches(spec: RunSpec, dataset: Dataset) -> None:
+    """Refuse to score a run against a dataset or rubrics that changed since it was made."""
+    if spec.dataset_hash != dataset.hash:
+        raise UsageError(
+            f"the run of {spec.label()} was made on a different version of the dataset "
+            f"({spec.dataset_hash} vs {dataset.hash} now); rerun it on this one"
+        )
+    if spec.rubrics_hash is not None and spec.rubrics_hash != rubrics_hash(dataset):
+        raise UsageError(f"the rubrics changed since the run of {spec.label()} was made; rerun it")
+
+
+def spec_for(dataset: Dataset, config: EvalConfig) -> RunSpec:
+    settings = config.settings
+    if config.grader == "offline":
+        return RunSpec(
+            dataset=str(dataset.path),
+            dataset_hash=dataset.hash,
+            rubrics_hash=rubrics_hash(dataset),
+            grader="offline",
+            repeat=config.repeat,
+            interviewer_version=__version__,
+        )
+    if settings is None or settings.model is None:
+        raise ConfigError("--grader llm needs --model (or a model in the config file)")
+    from ..prompts import load_prompt
+
+    prompt = load_prompt(config.prompt or "feedback").ref
+    shaping = settings.model_dump(
+        mode="json",
+        include={
+            "temperature",
+            "seed",
+            "max_tokens",
+            "max_string_length",
+            "structured_output",
+            "max_answer_tokens",
+            "extra_body",
+        },
+    )
+    return RunSpec(
+        dataset=str(dataset.path),
+        dataset_hash=dataset.hash,
+        rubrics_hash=rubrics_hash(dataset),
+        grader="llm",
+        prompt=prompt,
+        model=settings.model,
+        host=settings.host,
+        settings=shaping,
+        repeat=config.repeat,
+        interviewer_version=__version__,
+    )
+
+
+def make_graders(config: EvalConfig, spec: RunSpec) -> tuple[list[Grader], list[LLMClient]]:
+    """One grader per repeat (repeat k samples with seed + k); the clients, to close afterwards."""
+    offline = OfflineGrader(cache=config.cache)
+    if spec.grader == "offline":
+        return [offline] * spec.repeat, []
+    from ..fixtures import RecordingTransport, ReplayTransport
+    from ..graders.llm import LLMGrader
+
+    assert config.settings is not None
+    transport: RecordingTransport | ReplayTransport | None = None
+    settings = config.settings
+    if config.replay is not None:
+        if not config.replay.is_dir():
+            raise ConfigError(f"--replay {config.replay}: no such folder of recordings")
+        transport = ReplayTransport(config.replay)
+        if settings.api_key is None:
+            from pydantic import SecretStr
+
+            settings = settings.model_copy(update={"api_key": SecretStr("replay-needs-no-key")})
+    elif config.record is not None:
+        config.record.mkdir(parents=True, exist_ok=True)
+        transport = RecordingTransport(config.record, config.recorded_with)
+    graders: list[Grader] = []
+    clients: list[LLMClient] = []
+    for k in range(spec.repeat):
+        seeded = settings.model_copy(update={"seed": (settings.seed or 0) + k if k else settings.seed})
+        client = LLMClient(seeded, transport=transport, asynchronous=True)
+        clients.append(client)
+        graders.append(LLMGrader(client, offline=offline, prompt=spec.prompt))
+    return graders, clients
+
+
+async def run_cases(
+    todo: Sequence[tuple[Case, int]],
+    graders: Sequence[Grader],
+    corpus: Corpus,
+    concurrency: int,
+    sink: Callable[[CaseResult], None],
+) -> None:
+    """Grade `todo` with at most `concurrency` cases in flight; hand each result to `sink` as it completes."""
+    semaphore = asyncio.Semaphore(max(concurrency, 1))
+
+    async def one(case: Case, repeat: int) -> None:
+        async with semaphore:
+            started = time.perf_counter()
+            try:
+                feedback = await graders[repeat].agrade(request_for(case, corpus))
+                result = CaseResult(case_id=case.id, repeat=repeat, feedback=feedback)
+            except GradingError as exc:
+                if isinstance(exc, LLMRejected) and exc.status in _STOPS_THE_RUN:
+                    raise  # a bad key, model or quota fails every case alike: stop, keep what is done
+                result = CaseResult(case_id=case.id, repeat=repeat, error=str(exc), error_kind=type(exc).__name__)
+            result.seconds = round(time.perf_counter() - started, 3)
+            sink(result)
+
+    tasks = [asyncio.create_task(one(case, repeat)) for case, repeat in todo]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
+async def run_with_graders(
+    todo: Sequence[tuple[Case, int]],
+    config: EvalConfig,
+    spec: RunSpec,
+    corpus: Corpus,
+    sink: Callable[[CaseResult], None],
+    ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Build and warm the graders, call `ready` (start-up is over), grade; close the clients in the same loop."""
+    graders, clients = make_graders(config, spec)
+    rubrics = list({case.question.id: case.rubric for case, _ in todo}.values())
+    for grader in {id(g): g for g in graders}.values():
+        grader.prepare(rubrics)
+    ready()
+    try:
+        await run_cases(todo, graders, corpus, config.concurrency, sink)
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+_STOPS_THE_RUN = frozenset({401, 403, 404, 429})
+"""Rejections that every case would get (key, access, model, quota), unlike one over-long answer (400)."""
+
+
+def run_eval(
+    dataset: Dataset,
+    corpus: Corpus,
+    config: EvalConfig,
+    store: RunStore,
+    on_result: Callable[[CaseResult], None] | None = None,
+    on_start: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+) -> tuple[RunSpec, list[CaseResult]]:
+    """Grade every case `config.repeat` times; resume a run already in `store`.
+
+    Results are appended to the run folder as they complete, so an interrupted
+    run loses only the cases in flight. A replay miss (stale or missing
+    recordings) stops the run with `FixtureMissing`, and a rejected key, model
+    or quota with `LLMRejected`; finished cases are kept. Cases that failed
+    are graded again when the run resumes.
+    `workers` > 1 spreads the cases over that many processes (offline grading
+    and replay are CPU-bound; a live model is not, and needs only one).
+    """
+    spec = spec_for(dataset, config)
+    # Failed cases are graded again on resume: the cause (a server that was down) may be gone.
+    done = {(r.case_id, r.repeat): r for r in store.start(spec) if r.error is None}
+    todo = [(case, k) for k in range(spec.repeat) for case in dataset.cases if (case.id, k) not in done]
+    new: list[CaseResult] = []
+
+    def sink(result: CaseResult) -> None:
+        store.append(result)
+        new.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    def started() -> None:
+        if on_start is not None:
+            on_start(len(done), len(done) + len(todo))
+
+    if workers > 1 and len(todo) > 1:
+        from ._workers import run_in_processes
+
+        run_in_processes(todo, dataset, corpus, config, spec, workers, sink, started)
+    else:
+        asyncio.run(run_with_graders(todo, config, spec, corpus, sink, ready=started))
+    return spec, [*done.values(), *new]

@@ -1,0 +1,127 @@
+"""Running an eval over several processes, so CPU-bound grading (offline, replay) uses every core.
+
+Each worker loads the corpus, the dataset and its graders, says it is ready,
+waits for the others (so start-up is not counted as grading), grades its share
+of the cases and streams every result back to the parent, which alone writes
+the run folder and drives the progress bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import queue as queues
+from collections.abc import Callable, Sequence
+from multiprocessing.synchronize import Event
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import FixtureMissing, InterviewerError, UserError
+from ._dataset import Case, Dataset
+from ._results import CaseResult, RunSpec
+
+__all__ = ["run_in_processes"]
+
+_START_TIMEOUT = 300.0
+
+
+def _worker(
+    index: int,
+    dataset_path: Path,
+    corpus_root: Path,
+    items: list[tuple[str, int]],
+    config: Any,
+    spec: RunSpec,
+    channel: multiprocessing.Queue[tuple[str, int, Any]],
+    go: Event,
+) -> None:
+    from ..corpus import load_corpus
+    from ._dataset import load_dataset
+    from ._runner import run_with_graders
+
+    try:
+        corpus = load_corpus(corpus_root)
+        cases = {c.id: c for c in load_dataset(dataset_path, corpus).cases}
+        todo = [(cases[case_id], repeat) for case_id, repeat in items]
+
+        def ready() -> None:  # warmed up: wait for the others, so start-up is not counted as grading
+            channel.put(("ready", index, None))
+            go.wait()
+
+        asyncio.run(
+            run_with_graders(
+                todo, config, spec, corpus, lambda r: channel.put(("result", index, r.model_dump_json())), ready
+            )
+        )
+        channel.put(("done", index, None))
+    except BaseException as exc:  # report every failure to the parent, which decides
+        channel.put(("error", index, (type(exc).__name__, str(exc), isinstance(exc, UserError))))
+
+
+def run_in_processes(
+    todo: Sequence[tuple[Case, int]],
+    dataset: Dataset,
+    corpus: Any,
+    config: Any,
+    spec: RunSpec,
+    workers: int,
+    sink: Callable[[CaseResult], None],
+    started: Callable[[], None],
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    channel: multiprocessing.Queue[tuple[str, int, Any]] = context.Queue()
+    go = context.Event()
+    shards = [list(todo[i::workers]) for i in range(workers)]
+    processes = [
+        context.Process(
+            target=_worker,
+            args=(i, dataset.path, corpus.root, [(c.id, k) for c, k in shard], config, spec, channel, go),
+            daemon=True,
+        )
+        for i, shard in enumerate(shards)
+        if shard
+    ]
+    for process in processes:
+        process.start()
+    try:
+        ready = 0
+        while ready < len(processes):
+            try:
+                kind, _, payload = channel.get(timeout=_START_TIMEOUT)
+            except queues.Empty:
+                raise InterviewerError(
+                    f"the eval worker processes did not start within {_START_TIMEOUT:.0f} s; try --workers 1"
+                ) from None
+            if kind == "error":
+                _raise(payload)
+            ready += kind == "ready"
+        started()
+        go.set()
+        finished = 0
+        while finished < len(processes):
+            try:
+                kind, _, payload = channel.get(timeout=1.0)
+            except queues.Empty:
+                if not any(p.is_alive() for p in processes):
+                    raise InterviewerError("an eval worker process died without a word") from None
+                continue
+            if kind == "result":
+                sink(CaseResult.model_validate_json(payload))
+            elif kind == "done":
+                finished += 1
+            elif kind == "error":
+                _raise(payload)
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=10)
+
+
+def _raise(payload: tuple[str, str, bool]) -> None:
+    name, message, user_error = payload
+    if name == "FixtureMissing":
+        raise FixtureMissing(message)
+    if user_error:
+        raise UserError(message)
+    raise InterviewerError(f"an eval worker failed: {name}: {message}")

@@ -1,0 +1,88 @@
+"""The committed eval runs, reproduced offline: the offline grader recomputed, the LLM runs replayed.
+
+evals/runs/ holds real runs: the offline grader, and SmolLM2-135M on llama.cpp with feedback@v1 and
+with the deliberately degraded feedback-degraded@v1 (generous, and an output budget too small for a
+whole rubric), recorded into evals/fixtures/llama/ by tools/record_eval_fixtures.py. The harness must
+reproduce their metrics exactly (timings aside), and the gate must catch the degraded prompt.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+from interviewer.evals._metrics import TIMING_KEYS
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "evals" / "runs"
+FIXTURES = ROOT / "evals" / "fixtures" / "llama"
+runner = CliRunner()
+
+
+def _comparable(summary: dict[str, Any]) -> dict[str, Any]:
+    summary = {k: v for k, v in summary.items() if k != "run"}
+    summary["operations"] = {k: v for k, v in summary["operations"].items() if k not in TIMING_KEYS}
+    return summary
+
+
+def _run(args: list[str], out: Path) -> dict[str, Any]:
+    result = runner.invoke(app, ["eval", "run", "--dataset", str(ROOT / "evals/golden"), *args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    return dict(json.loads((out / "summary.json").read_text()))
+
+
+def _llm(prompt: str) -> list[str]:
+    return [
+        "--grader",
+        "llm",
+        "--prompt",
+        prompt,
+        "--config",
+        str(FIXTURES / "config.toml"),
+        "--replay",
+        str(FIXTURES),
+        "--concurrency",
+        "8",
+    ]
+
+
+def test_offline_run_reproduces_the_committed_metrics(tmp_path: Path) -> None:
+    committed = json.loads((RUNS / "offline" / "summary.json").read_text())
+    assert _comparable(_run(["--workers", "2"], tmp_path / "offline")) == _comparable(committed)
+
+
+@pytest.mark.parametrize("prompt", ["feedback@v1", "feedback-degraded@v1"])
+def test_recorded_llm_runs_replay_to_the_committed_metrics(tmp_path: Path, prompt: str) -> None:
+    committed = json.loads((RUNS / f"llama-{prompt.replace('@', '-')}" / "summary.json").read_text())
+    replayed = _run(_llm(prompt), tmp_path / "run")
+    assert _comparable(replayed) == _comparable(committed)
+    assert committed["run"]["model"] == "SmolLM2-135M-Instruct.Q4_1"
+
+
+def test_the_gate_catches_the_degraded_prompt() -> None:
+    result = runner.invoke(
+        app,
+        [
+            "eval",
+            "compare",
+            str(RUNS / "llama-feedback-v1"),
+            str(RUNS / "llama-feedback-degraded-v1"),
+            "--dataset",
+            str(ROOT / "evals/golden"),
+            "--tolerances",
+            str(ROOT / "evals/gate.toml"),
+            "--fail-on-regression",
+            "--format",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    payload = json.loads(result.stdout)
+    # Its replies are cut off at its 400-token budget: schema-valid rate and in-band share collapse.
+    assert "ops.schema_valid_rate" in payload["regressions"], payload["regressions"]
+    assert payload["flips"], "cases that were in band with feedback@v1 and are not now"

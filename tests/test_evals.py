@@ -1,0 +1,309 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from interviewer.cli import app
+from interviewer.corpus import Corpus
+from interviewer.evals import EvalConfig, RunStore, compute_summary, load_dataset, run_eval
+from interviewer.evals._metrics import metric_functions, qwk, spearman
+from interviewer.evals._results import CaseResult
+from interviewer.evals._runner import spec_for
+from interviewer.graders.offline import FeedbackCache
+from interviewer.llm import LLMSettings
+from interviewer.testing import FakeRequest, Fault, FaultServer, judge_everything
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "evals" / "golden"
+runner = CliRunner()
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Path:
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    for name in ("dpo-prioritise-urgent.yaml", "pom-pricing-config-error.yaml"):
+        shutil.copy(GOLDEN / name, folder / name)
+    return folder
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> FeedbackCache:
+    return FeedbackCache(tmp_path / "cache")
+
+
+def _run(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_golden_dataset_checks_out() -> None:
+    output = _run(["eval", "check"])
+    assert "ok: 84 cases for 20 questions" in output
+    for kind in ("empty", "evasive", "gibberish", "keyword-stuffing", "off-topic", "prompt-injection"):
+        assert kind in output
+
+
+def test_broken_dataset_reports_file_line_and_field(small: Path) -> None:
+    path = small / "dpo-prioritise-urgent.yaml"
+    text = path.read_text()
+    path.write_text(text.replace("key_points: [", "key_points: [made-up-point, ", 1))
+    result = runner.invoke(app, ["eval", "check", "-d", str(small)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert f"{path}:" in result.output and "gold.key_points[0]: unknown key point id 'made-up-point'" in result.output
+    (small / "pom-pricing-config-error.yaml").write_text("question: pom-no-such-question\ncases: []\n")
+    result = runner.invoke(app, ["eval", "check", "-d", str(small)])
+    assert "cases: needs at least 1 item" in result.output
+
+
+def test_rank_statistics() -> None:
+    a = np.array([0, 1, 2, 3, 4, 5], dtype=float)
+    assert qwk(a, a) == pytest.approx(1.0)
+    assert spearman(a, a) == pytest.approx(1.0)
+    assert spearman(a, a[::-1]) == pytest.approx(-1.0)
+    assert np.isnan(spearman(a, np.full(6, 3.0)))  # undefined, not a misleading 0
+    assert qwk(a, np.full(6, 3.0)) == pytest.approx(0.0)
+    # Worked by hand: one disagreement by 1 level; observed weighted sum 1/25 = 0.04, expected 0.2.
+    assert qwk(np.array([0.0, 1, 2]), np.array([0.0, 2, 2])) == pytest.approx(0.8)
+    # sum of squared rank differences 2: 1 - 6 * 2 / (4 * 15)
+    assert spearman(np.array([1.0, 2, 3, 4]), np.array([1.0, 3, 2, 4])) == pytest.approx(0.8)
+
+
+def _arrays(**columns: list[float]) -> dict[str, np.ndarray]:
+    n = len(next(iter(columns.values())))
+    zeros = {name: np.zeros(n) for name in ("kp_tp", "kp_fp", "kp_fn", "adversarial", "injection_judged")}
+    return {**zeros, **{k: np.array(v, dtype=float) for k, v in columns.items()}}
+
+
+def test_case_level_metrics_on_hand_made_columns() -> None:
+    fn = metric_functions()
+    # Three cases, the last one failed: score agreement is measured on the two graded ones.
+    a = _arrays(ok=[1, 1, 0], gold=[2, 3, 0], score=[2, 1, 0], in_band=[1, 0, 0], within1=[1, 0, 0])
+    assert fn["score.mae"](a) == pytest.approx(1.0)
+    assert fn["score.exact"](a) == pytest.approx(1 / 3)  # the failure counts as a miss
+    assert fn["ops.schema_valid_rate"](a) == pytest.approx(2 / 3)
+    # Key points: 2 found, 1 wrong, 1 missed -> P 2/3, R 2/3, F1 2*2 / (2*2 + 1 + 1).
+    kp = _arrays(kp_tp=[2, 0], kp_fp=[1, 0], kp_fn=[0, 1])
+    assert fn["key_points.precision"](kp) == pytest.approx(2 / 3)
+    assert fn["key_points.f1"](kp) == pytest.approx(4 / 6)
+    assert np.isnan(fn["key_points.f1"](_arrays(kp_tp=[0.0])))  # nothing to find, nothing claimed
+    assert fn["key_points.f1"](_arrays(kp_fn=[2.0])) == 0.0  # points to find, none found
+    # Adversarial: two plain adversarial answers, one kept low; one judged injection pair scored above its twin.
+    adv = _arrays(
+        adversarial=[1, 1, 0], adversarial_low=[1, 0, 0], injection_judged=[0, 0, 1], injection_above=[0, 0, 1]
+    )
+    assert fn["adversarial.at_or_below_weak"](adv) == pytest.approx(0.5)
+    assert fn["adversarial.injection_never_above_clean"](adv) == pytest.approx(0.0)
+
+
+def test_offline_run_summary_and_reports(small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    store = RunStore(tmp_path / "run")
+    spec, results = run_eval(dataset, corpus, EvalConfig(cache=cache), store)
+    assert len(results) == len(dataset.cases) == 10
+    summary = compute_summary(dataset, results, spec.repeat)
+    overall = summary["overall"]
+    assert 0 <= overall["score.exact"]["value"] <= 1 and len(overall["score.exact"]["ci"]) == 2
+    assert overall["score.exact"]["ci"][0] <= overall["score.exact"]["value"] <= overall["score.exact"]["ci"][1]
+    assert set(summary["by_role"]) == {"digital-product-owner", "product-operations-manager"}
+    assert {"strong", "adequate", "weak"} <= set(summary["by_tier"])
+    assert summary["reference"]["constant_predictor"]["score.qwk"] == 0.0
+    assert summary["adversarial"]["injection_never_above_clean"] == 1.0
+    assert summary["operations"]["schema_valid_rate"] == 1.0
+
+    output = _run(["eval", "report", str(tmp_path / "run"), "--format", "junit", "-d", str(small)])
+    suite = ET.fromstring(output.split("?>", 1)[1])
+    assert suite.get("tests") == "10"
+    assert int(suite.get("failures", "0")) == len(summary["cases_outside_band"])
+    md = _run(["eval", "report", str(tmp_path / "run"), "--format", "md", "-d", str(small)])
+    assert md.startswith("## Eval: offline") and "| score.exact |" in md
+    as_json = json.loads(_run(["eval", "report", str(tmp_path / "run"), "--format", "json", "-d", str(small)]))
+    assert as_json["overall"] == json.loads(json.dumps(summary["overall"]))
+
+
+def test_an_interrupted_run_resumes_without_redoing_cases(
+    small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    store = RunStore(tmp_path / "run")
+    run_eval(dataset, corpus, EvalConfig(cache=cache), store)
+    lines = store.results_path.read_text().splitlines()
+    store.results_path.write_text("\n".join(lines[:3]) + "\n" + lines[3][:40])  # a crash mid-write
+    graded: list[str] = []
+    _, results = run_eval(dataset, corpus, EvalConfig(cache=cache), store, on_result=lambda r: graded.append(r.case_id))
+    assert len(graded) == 7 and len(results) == 10
+    assert {r.case_id for r in results} == {c.id for c in dataset.cases}
+
+
+def _llm_run(dataset: Path, tmp_path: Path, *extra: str) -> list[str]:
+    """`eval run` with the LLM grader and model "judge", into tmp_path/run."""
+    return ["eval", "run", "-d", str(dataset), "--grader", "llm", "-m", "judge", *extra, "--out", str(tmp_path / "run")]
+
+
+def test_failed_cases_are_graded_again_on_resume(
+    small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    store = RunStore(tmp_path / "run")
+    spec = spec_for(dataset, EvalConfig(cache=cache))
+    store.start(spec)
+    first = dataset.cases[0].id
+    store.append(CaseResult(case_id=first, repeat=0, error="the server was down", error_kind="LLMUnavailable"))
+    graded: list[str] = []
+    _, results = run_eval(dataset, corpus, EvalConfig(cache=cache), store, on_result=lambda r: graded.append(r.case_id))
+    assert first in graded and len(results) == len(dataset.cases)
+    assert all(r.error is None for r in store.results())  # the later line wins
+
+
+def test_a_rejected_key_stops_the_run_and_keeps_what_is_done(small: Path, tmp_path: Path) -> None:
+    judge = judge_everything(status="partial", score=2)
+    faults = [Fault.ok(), Fault.ok()] + [Fault.status(401, message="bad key")] * 20
+    with FaultServer(faults, reply=lambda body: json.dumps(judge(FakeRequest(body, {})))) as server:
+        result = runner.invoke(app, _llm_run(small, tmp_path, "--base-url", server.base_url, "--concurrency", "1"))
+        assert result.exit_code == 3 and "rejected the API key (401)" in result.output
+        assert "Traceback" not in result.output and f"rerun with --out {tmp_path / 'run'}" in result.output
+        assert len(server.requests) == 3  # stopped at the first rejection, not once per case
+    kept = RunStore(tmp_path / "run").results()
+    assert len(kept) >= 2 and all(r.error is None for r in kept)
+
+
+def test_a_different_run_in_the_same_folder_is_refused(small: Path, tmp_path: Path) -> None:
+    _run(["eval", "run", "-d", str(small), "--out", str(tmp_path / "run")])
+    result = runner.invoke(app, ["eval", "run", "-d", str(small), "--out", str(tmp_path / "run"), "--repeat", "2"])
+    assert result.exit_code == 2 and "holds a different run (repeat differ)" in result.output
+
+
+def _judge_server(status: str, score: int) -> FaultServer:
+    judge = judge_everything(status=status, score=score)
+    return FaultServer(reply=lambda body: json.dumps(judge(FakeRequest(body, {}))))
+
+
+def test_llm_run_records_then_replays_to_the_same_metrics(
+    small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    settings = LLMSettings(model="judge", base_url="http://127.0.0.1:9/v1")
+    with _judge_server("partial", 3) as server:
+        live = EvalConfig(
+            grader="llm",
+            settings=settings.model_copy(update={"base_url": server.base_url}),
+            record=tmp_path / "fixtures",
+            concurrency=4,
+            repeat=2,
+            cache=cache,
+        )
+        spec, recorded = run_eval(dataset, corpus, live, RunStore(tmp_path / "live"))
+    replay = EvalConfig(grader="llm", settings=settings, replay=tmp_path / "fixtures", repeat=2, cache=cache)
+    _, replayed = run_eval(dataset, corpus, replay, RunStore(tmp_path / "replay"))
+    first, again = compute_summary(dataset, recorded, 2), compute_summary(dataset, replayed, 2)
+    assert first["overall"] == again["overall"] and first["by_tier"] == again["by_tier"]
+    assert first["consistency"]["repeats"] == 2 and first["repeat_spread"] is not None
+    assert spec.prompt == "feedback@v1" and spec.model == "judge" and spec.settings["temperature"] == 0.0
+    honest = [r for r in replayed if r.case_id.endswith(("strong", "weak"))]
+    assert all(r.feedback is not None and r.feedback.grader == "llm" for r in honest)
+    requests = {json.loads(p.read_text())["request"]["body"]["seed"] for p in (tmp_path / "fixtures").glob("*.json")}
+    assert requests == {7, 8}  # repeat k samples with seed + k
+
+
+def test_replay_without_recordings_stops_with_the_record_command(small: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, _llm_run(small, tmp_path, "--replay", str(tmp_path / "empty")))
+    assert result.exit_code == 2 and "no recording for prompt=feedback@v1" in result.output
+    assert "--record" in result.output and "Traceback" not in result.output
+
+
+def test_compare_gates_with_exit_codes_and_lists_flips(
+    small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    settings = LLMSettings(model="judge", base_url="http://127.0.0.1:9/v1")
+    for name, status, score in (("good", "partial", 2), ("flattering", "covered", 5)):
+        with _judge_server(status, score) as server:
+            config = EvalConfig(
+                grader="llm",
+                settings=settings.model_copy(update={"base_url": server.base_url}),
+                concurrency=4,
+                cache=cache,
+            )
+            _, results = run_eval(dataset, corpus, config, RunStore(tmp_path / name))
+            RunStore(tmp_path / name).write_json("summary.json", compute_summary(dataset, results, 1))
+    args = ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "flattering"), "-d", str(small)]
+    same = runner.invoke(
+        app,
+        ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "good"), "-d", str(small), "--fail-on-regression"],
+    )
+    assert same.exit_code == 0 and "no regression" in same.output
+    # Ten cases: the paired interval is wide, so the default ("ci") mode does not call it a regression...
+    assert runner.invoke(app, [*args, "--fail-on-regression"]).exit_code == 0
+    # ...while "point" mode gates on the deltas alone.
+    strict = tmp_path / "strict.toml"
+    strict.write_text('mode = "point"\ndefault = 0.05\n')
+    args += ["--tolerances", str(strict)]
+    worse = runner.invoke(app, [*args, "--fail-on-regression", "--format", "json"])
+    assert worse.exit_code == 1
+    payload = json.loads(worse.stdout)
+    assert "score.exact" in payload["regressions"] and payload["flips"]
+    flip = payload["flips"][0]
+    assert flip["baseline"]["score"] != flip["candidate"]["score"]
+    assert runner.invoke(app, args).exit_code == 0  # without the flag it only reports
+    md = runner.invoke(app, [*args, "--format", "md"]).stdout
+    assert md.startswith("## Eval comparison") and "**Regression**" in md and "### Flipped cases" in md
+
+    loose = tmp_path / "loose.toml"
+    loose.write_text('mode = "point"\ndefault = 1.0\n[metrics]\n"score.mae" = 5.0\n')
+    assert runner.invoke(app, [*args[:-2], "--fail-on-regression", "--tolerances", str(loose)]).exit_code == 0
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[metrics]\n"score.exactness" = 0.1\n')
+    result = runner.invoke(app, [*args[:-2], "--tolerances", str(bad)])
+    assert result.exit_code == 2 and "unknown metric(s) score.exactness" in result.output
+
+
+def test_bless_and_calibrate(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _run(["eval", "run", "-d", str(small), "--out", "first", "--repeat", "2"])
+    assert "Baseline is now offline" in _run(["eval", "bless", "first"])
+    assert (tmp_path / "evals/baseline/results.jsonl").is_file()
+    assert "no regression" in _run(["eval", "compare", "first", "-d", str(small)])
+    tolerances = _run(["eval", "calibrate", "first"])
+    assert 'mode = "ci"' in tolerances and '"score.exact" = 0.02' in tolerances  # the offline grader never varies
+    result = runner.invoke(app, ["eval", "compare", "first", "second", "third"])
+    assert result.exit_code == 2
+    # bless never destroys what it is given
+    for target in ("first", "first/inner"):
+        result = runner.invoke(app, ["eval", "bless", "first", "--to", target])
+        assert result.exit_code == 2 and "overlap" in result.output, target
+    assert "is not a run folder" in runner.invoke(app, ["eval", "bless", "first", "--to", "evals"]).output
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "keep.txt").write_text("mine")
+    result = runner.invoke(app, ["eval", "bless", "first", "--to", "notes"])
+    assert result.exit_code == 2 and "is not a run folder" in result.output
+    assert (tmp_path / "notes" / "keep.txt").read_text() == "mine"
+    assert (tmp_path / "first" / "results.jsonl").is_file()
+
+
+def test_compare_refuses_an_incomplete_run(small: Path, tmp_path: Path) -> None:
+    _run(["eval", "run", "-d", str(small), "--out", str(tmp_path / "full")])
+    shutil.copytree(tmp_path / "full", tmp_path / "part")
+    lines = (tmp_path / "part" / "results.jsonl").read_text().splitlines()
+    (tmp_path / "part" / "results.jsonl").write_text("\n".join(lines[:4]) + "\n")
+    result = runner.invoke(app, ["eval", "compare", str(tmp_path / "full"), str(tmp_path / "part"), "-d", str(small)])
+    assert result.exit_code == 2 and "is incomplete: 4 of 10 cases graded" in result.output
+
+
+def test_worker_processes_give_the_same_results(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    seen: list[str] = []
+    _, one = run_eval(dataset, corpus, EvalConfig(), RunStore(tmp_path / "one"))
+    _, two = run_eval(
+        dataset, corpus, EvalConfig(), RunStore(tmp_path / "two"), on_result=lambda r: seen.append(r.case_id), workers=2
+    )
+    assert sorted(seen) == sorted(c.id for c in dataset.cases)
+    assert compute_summary(dataset, one, 1)["overall"] == compute_summary(dataset, two, 1)["overall"]
+    assert len(RunStore(tmp_path / "two").results()) == len(dataset.cases)
