@@ -174,10 +174,22 @@ def test_a_rejected_key_stops_the_run_and_keeps_what_is_done(small: Path, tmp_pa
     assert len(kept) >= 2 and all(r.error is None for r in kept)
 
 
+def test_a_rejected_key_in_a_worker_process_is_one_line_too(small: Path, tmp_path: Path) -> None:
+    with FaultServer([Fault.status(401, message="bad key")] * 40) as server:
+        args = _llm_run(small, tmp_path, "--base-url", server.base_url, "--workers", "2")
+        result = runner.invoke(app, args)
+    assert result.exit_code == 3 and "rejected the API key (401)" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_a_different_run_in_the_same_folder_is_refused(small: Path, tmp_path: Path) -> None:
     _run(["eval", "run", "-d", str(small), "--out", str(tmp_path / "run")])
     result = runner.invoke(app, ["eval", "run", "-d", str(small), "--out", str(tmp_path / "run"), "--repeat", "2"])
     assert result.exit_code == 2 and "holds a different run (repeat differ)" in result.output
+    (tmp_path / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["eval", "run", "-d", str(small), "--out", str(tmp_path / "notes.txt")])
+    assert result.exit_code == 2 and "is a file; give a folder" in result.output
+    assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
 def _judge_server(status: str, score: int) -> FaultServer:

@@ -18,7 +18,7 @@ from .._sessions import SessionStore
 from .._setup import GradingSetup, grading_setup
 from .._version import __version__
 from ..corpus import load_corpus
-from ..exceptions import GradingError, UserError
+from ..exceptions import GradingError, InterviewerError, UserError
 from ..graders import GradeRequest
 from ..interview import Interview, build_report, report_markdown
 from ..llm import load_settings
@@ -48,6 +48,9 @@ class _Group(typer.core.TyperGroup):
         except GradingError as exc:
             Console(stderr=True).print(f"[red]model failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(EXIT_MODEL_FAILED) from None
+        except InterviewerError as exc:  # our own failure, already worded for a person
+            Console(stderr=True).print(f"[red]failed:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

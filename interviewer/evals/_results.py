@@ -76,6 +76,8 @@ class RunStore:
 
     def start(self, spec: RunSpec) -> list[CaseResult]:
         """Create the run, or resume it: results already written are kept and returned."""
+        if self.folder.exists() and not self.folder.is_dir():
+            raise UsageError(f"--out {self.folder} is a file; give a folder for the run")
         path = self.folder / "run.json"
         if path.is_file():
             existing = self.spec()

@@ -16,7 +16,15 @@ from multiprocessing.synchronize import Event
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import FixtureMissing, InterviewerError, UserError
+from ..exceptions import (
+    FixtureMissing,
+    GradingError,
+    InterviewerError,
+    LLMOutputError,
+    LLMRejected,
+    LLMUnavailable,
+    UserError,
+)
 from ._dataset import Case, Dataset
 from ._results import CaseResult, RunSpec
 
@@ -122,6 +130,9 @@ def _raise(payload: tuple[str, str, bool]) -> None:
     name, message, user_error = payload
     if name == "FixtureMissing":
         raise FixtureMissing(message)
+    grading = {cls.__name__: cls for cls in (LLMRejected, LLMUnavailable, LLMOutputError, GradingError)}
+    if name in grading:
+        raise grading[name](message)  # the status of a rejection is in its message
     if user_error:
         raise UserError(message)
     raise InterviewerError(f"an eval worker failed: {name}: {message}")
