@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -86,6 +87,15 @@ def _completion(content: str, model: str) -> bytes:
     ).encode()
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-request (a killed worker, a timeout) is normal here, not a traceback."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class FaultServer:
     """A threaded HTTP server on 127.0.0.1 with a script of faults."""
 
@@ -111,7 +121,7 @@ class FaultServer:
                     server.requests.append((time.monotonic(), fault.kind))
                 server._serve(self, fault, body)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
