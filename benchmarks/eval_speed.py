@@ -89,7 +89,8 @@ def replay(runs: int, workers: int, repeat: int) -> None:
             )
             rates.append(clock.count / clock.seconds)
         print(
-            f"1. Replay: {len(dataset.cases)} cases, median {statistics.median(rates):.0f} cases/s "
+            f"1. Replay: {len(dataset.cases)} cases x {repeat} repeats, {workers} worker(s), "
+            f"median {statistics.median(rates):.0f} cases/s "
             f"(runs: {', '.join(f'{r:.0f}' for r in rates)}; target 500)"
         )
 
