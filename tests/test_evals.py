@@ -103,6 +103,13 @@ def test_case_level_metrics_on_hand_made_columns() -> None:
     assert fn["adversarial.injection_never_above_clean"](adv) == pytest.approx(0.0)
 
 
+def test_a_run_with_only_failures_has_a_valid_json_summary(small: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    failed = [CaseResult(case_id=c.id, error="cut off", error_kind="LLMOutputError") for c in dataset.cases]
+    summary = compute_summary(dataset, failed, 1)
+    json.loads(json.dumps(summary), parse_constant=lambda name: pytest.fail(f"{name} in the summary"))
+
+
 def test_offline_run_summary_and_reports(small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus) -> None:
     dataset = load_dataset(small, corpus)
     store = RunStore(tmp_path / "run")

@@ -487,7 +487,8 @@ def compute_summary(dataset: Dataset, results: Sequence[CaseResult], repeat: int
     """Every metric of a run: overall (with CIs), per role, category and tier, and the rest."""
     rows = case_rows(dataset, results)
     overall = _with_ci(rows)
-    overall["key_points.macro_f1"] = {"value": _macro_f1(rows), "ci": None, "n": len(rows)}
+    macro = _macro_f1(rows)
+    overall["key_points.macro_f1"] = {"value": None if np.isnan(macro) else macro, "ci": None, "n": len(rows)}
     return {
         "cases": len(dataset.cases),
         "completed": sum(1 for r in results if r.repeat == 0),

@@ -175,10 +175,14 @@ async def run_with_graders(
     ready: Callable[[], None] = lambda: None,
 ) -> None:
     """Build and warm the graders, call `ready` (start-up is over), grade; close the clients in the same loop."""
+    from ..graders.llm import LLMGrader
+
     graders, clients = make_graders(config, spec)
     rubrics = list({case.question.id: case.rubric for case, _ in todo}.values())
     for grader in {id(g): g for g in graders}.values():
         grader.prepare(rubrics)
+        if isinstance(grader, LLMGrader):
+            grader.warm(rubrics)
     ready()
     try:
         await run_cases(todo, graders, corpus, config.concurrency, sink)

@@ -47,10 +47,16 @@ class LLMGrader(Grader):
         self.template: PromptTemplate = load_prompt(prompt or (f"feedback@{version}" if version else "feedback"))
 
     def prepare(self, rubrics: Sequence[Rubric]) -> None:
-        """Warm what the first call would otherwise pay for: embeddings, schemas, the tokenizer, SDK types."""
+        self.offline.prepare(rubrics)
+
+    def warm(self, rubrics: Sequence[Rubric]) -> None:
+        """Pay now what the first calls would: schemas, the tokenizer (about a second), the SDK's types.
+
+        For batch runs that time their cases; an interview does not call it, since
+        it may never need the tokenizer (short answers, servers that report usage).
+        """
         import openai.types.chat  # noqa: F401 - the SDK imports its response types lazily
 
-        self.offline.prepare(rubrics)
         for rubric in rubrics:
             strict_json_schema(schema_for(rubric), self.client.settings.max_string_length)
         self.client.counter.warm()
