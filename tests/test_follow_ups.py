@@ -53,10 +53,13 @@ def test_follow_up_probes_a_missed_core_point_and_is_graded_with_the_answer(corp
 
 
 def test_follow_ups_off_and_skipping_a_follow_up(corpus: Corpus, tmp_path: Path) -> None:
-    store = SessionStore(tmp_path)
-    off, _ = Interview.start(corpus, "dpo", SessionOptions(questions=1, follow_ups=0), OfflineGrader(), store)
+    # Each session its own store: questions already practised are avoided, which would make `on` depend on `off`.
+    off, _ = Interview.start(
+        corpus, "dpo", SessionOptions(questions=1, follow_ups=0), OfflineGrader(), SessionStore(tmp_path / "off")
+    )
     off.ask()
     assert off.submit(ANSWER).feedback is not None
+    store = SessionStore(tmp_path / "on")
     on, _ = Interview.start(
         corpus, "dpo", SessionOptions(questions=1, seed=1, category="technical"), OfflineGrader(), store
     )
