@@ -282,6 +282,15 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
     bad.write_text('[metrics]\n"score.exactness" = 0.1\n')
     result = runner.invoke(app, [*args[:-2], "--tolerances", str(bad)])
     assert result.exit_code == 2 and "unknown metric(s) score.exactness" in result.output
+    for text, says in (
+        ('[metrics]\n"score.exact" = "high"\n', "metrics.score.exact = 'high'"),
+        ('[metrics]\n"score.exact" = nan\n', "a tolerance is a number of 0 or more"),
+        ('[tier.off-topic]\n"score.exact" = 0.1\n', "allowed: mode, default"),
+        ('[tiers.off_topic]\n"score.exact" = 0.1\n', "there is no tier 'off_topic' ([tiers.off_topic])"),
+    ):
+        bad.write_text(text)
+        result = runner.invoke(app, [*args[:-2], "--tolerances", str(bad)])
+        assert result.exit_code == 2 and says in result.output and "Traceback" not in result.output, text
 
 
 def test_bless_and_calibrate(small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
