@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from interviewer.cli import app
 from interviewer.corpus import Corpus
-from interviewer.exceptions import FixtureMissing
+from interviewer.exceptions import FixtureMissing, UsageError
 from interviewer.fixtures import RecordingTransport, ReplayTransport
 from interviewer.graders import GradeRequest
 from interviewer.graders.llm import LLMGrader
@@ -95,6 +95,28 @@ def test_a_changed_rubric_or_answer_is_a_miss_not_a_stale_replay(corpus: Corpus,
     other_model = LLMGrader(LLMClient(fake.settings(model="another-model"), transport=ReplayTransport(tmp_path)))
     with pytest.raises(FixtureMissing, match="model another-model"):
         other_model.grade(_request(corpus))
+
+
+def test_replay_reads_the_folder_once_and_still_finds_recordings_made_later(corpus: Corpus, tmp_path: Path) -> None:
+    fake = FakeLLM(handler=judge_everything())
+    early, late = tmp_path / "early", tmp_path / "late"
+    _record(corpus, early, fake)
+    transport = ReplayTransport(early)
+    [path] = early.glob("*.json")
+    path.rename(tmp_path / "moved.json")  # gone from disk: the replay answers from what it read at the start
+    assert LLMGrader(LLMClient(fake.settings(), transport=transport)).grade(_request(corpus)).score is not None
+    later = ReplayTransport(late)  # an empty folder at construction
+    _record(corpus, late, fake)
+    assert LLMGrader(LLMClient(fake.settings(), transport=later)).grade(_request(corpus)).score is not None
+
+
+def test_a_damaged_recording_names_the_file_and_the_fix(corpus: Corpus, tmp_path: Path) -> None:
+    fake = FakeLLM(handler=judge_everything())
+    _record(corpus, tmp_path, fake)
+    [path] = tmp_path.glob("*.json")
+    path.write_text(path.read_text()[:200])
+    with pytest.raises(UsageError, match=rf"fixture {path} is not a valid recording .*delete it and record again"):
+        LLMGrader(LLMClient(fake.settings(), transport=ReplayTransport(tmp_path))).grade(_request(corpus))
 
 
 def test_canary_key_never_reaches_fixtures_sessions_or_logs(
