@@ -2,6 +2,8 @@
 
     python benchmarks/eval_speed.py [--delay 0.5] [--concurrency 8] [--runs 3]
 
+0. A CPU reference: a fixed pure-Python workload, so that figures taken on
+   different machines can be read side by side.
 1. Replay: the golden set is recorded once from a local fake model (FakeLLM's
    judge, served over HTTP by FaultServer), then replayed through `run_eval`
    exactly as `interviewer eval run --replay` does. Throughput counts cases
@@ -52,6 +54,19 @@ class Clock:
     @property
     def seconds(self) -> float:
         return self.last - (self.first or self.last)
+
+
+def reference(runs: int) -> None:
+    """A fixed pure-Python workload, so figures from different machines can be set side by side."""
+    sample = {"choices": [{"message": {"content": "x" * 400, "role": "assistant"}, "index": i} for i in range(20)]}
+    times = []
+    for _ in range(max(runs, 5)):
+        started = time.perf_counter()
+        for _ in range(2000):
+            json.loads(json.dumps(sample, sort_keys=True))
+        times.append(time.perf_counter() - started)
+    median = statistics.median(times) * 1000
+    print(f"0. CPU reference (2,000 JSON round trips of a 10 KB reply): median {median:.0f} ms (lower is faster)")
 
 
 def replay(runs: int, workers: int, repeat: int) -> None:
@@ -136,6 +151,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes for the replay (default: both cores)")
     parser.add_argument("--repeat", type=int, default=6, help="replay the golden set this many times (more cases)")
     args = parser.parse_args()
+    reference(args.runs)
     replay(args.runs, args.workers, args.repeat)
     live(args.delay, args.concurrency, args.runs, args.cases)
 

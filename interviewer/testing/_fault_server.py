@@ -90,6 +90,10 @@ def _completion(content: str, model: str) -> bytes:
 class _QuietServer(ThreadingHTTPServer):
     """A client that hangs up mid-request (a killed worker, a timeout) is normal here, not a traceback."""
 
+    # socketserver's default backlog is 5: a client opening 8 connections at once can see one wait
+    # for a TCP retransmit (half a second here). Real servers queue hundreds.
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
@@ -109,6 +113,9 @@ class FaultServer:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes: with Nagle's algorithm on, the body waits for the
+            # client's delayed ACK of the headers (40 ms on Linux). Real servers set TCP_NODELAY too.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
