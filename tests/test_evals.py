@@ -189,6 +189,28 @@ def test_a_rejected_key_in_a_worker_process_is_one_line_too(small: Path, tmp_pat
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [([], 1), (["--concurrency", "3"], 3), (["--grader", "llm", "--model", "m", "--replay", "."], 4)],
+)
+def test_default_concurrency_is_one_offline_and_four_for_a_model(
+    small: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], expected: int
+) -> None:
+    import typer
+
+    import interviewer.evals
+
+    seen: list[int] = []
+
+    def capture(_dataset: object, _corpus: object, config: EvalConfig, *_args: object, **_kwargs: object) -> None:
+        seen.append(config.concurrency)
+        raise typer.Exit(0)
+
+    monkeypatch.setattr(interviewer.evals, "run_eval", capture)
+    runner.invoke(app, ["eval", "run", "--dataset", str(small), *args, "--out", str(tmp_path / "run")])
+    assert seen == [expected]
+
+
 def test_a_different_run_in_the_same_folder_is_refused(small: Path, tmp_path: Path) -> None:
     _run(["eval", "run", "-d", str(small), "--out", str(tmp_path / "run")])
     result = runner.invoke(app, ["eval", "run", "-d", str(small), "--out", str(tmp_path / "run"), "--repeat", "2"])
