@@ -25,20 +25,23 @@ class Terminal:
 
     def __init__(self, name: str) -> None:
         self.name = name
+        # A tmux server of its own (-L): killing the last session makes a server exit, and a new session
+        # asked of that server while it shuts down fails ("server exited unexpectedly").
+        self.tmux = ["tmux", "-L", name]
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
         shell = f"cd {shlex.quote(str(ROOT))} && env {exports} {shlex.join(command)}; sleep 30"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", "110", "-y", "50", shell], check=True)
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", "110", "-y", "50", shell], check=True)
 
     def type(self, text: str, enter: bool = True) -> None:
-        subprocess.run(["tmux", "send-keys", "-t", self.name, "-l", text], check=True)
+        subprocess.run([*self.tmux, "send-keys", "-t", self.name, "-l", text], check=True)
         if enter:
-            subprocess.run(["tmux", "send-keys", "-t", self.name, "Enter"], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, "Enter"], check=True)
 
     def screen(self) -> str:
         out = subprocess.run(
-            ["tmux", "capture-pane", "-p", "-J", "-S", "-400", "-t", self.name],
+            [*self.tmux, "capture-pane", "-p", "-J", "-S", "-400", "-t", self.name],
             capture_output=True,
             text=True,
             check=True,
@@ -56,12 +59,14 @@ class Terminal:
 
     def pane_pid(self) -> int:
         out = subprocess.run(
-            ["tmux", "list-panes", "-t", self.name, "-F", "#{pane_pid}"], capture_output=True, text=True, check=True
+            [*self.tmux, "list-panes", "-t", self.name, "-F", "#{pane_pid}"], capture_output=True, text=True, check=True
         )
         return int(out.stdout.split()[0])
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True, check=False)
+        subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
+        socket = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / self.name
+        socket.unlink(missing_ok=True)
 
 
 @pytest.fixture
@@ -160,7 +165,7 @@ def test_ctrl_c_saves_and_says_how_to_resume(terminal: Terminal, tmp_path: Path)
     terminal.wait_for("> ")
     terminal.type("Half of an answer")
     terminal.wait_for("… ")
-    subprocess.run(["tmux", "send-keys", "-t", terminal.name, "C-c"], check=True)
+    subprocess.run([*terminal.tmux, "send-keys", "-t", terminal.name, "C-c"], check=True)
     screen = terminal.wait_for("interviewer resume")
     assert "Interrupted" in screen and "Traceback" not in screen
     [row] = SessionStore(home).list()
