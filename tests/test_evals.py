@@ -203,7 +203,7 @@ def test_default_concurrency_is_one_offline_and_four_for_a_model(
     seen: list[int] = []
 
     def capture(_dataset: object, _corpus: object, config: EvalConfig, *_args: object, **_kwargs: object) -> None:
-        seen.append(config.concurrency)
+        seen.append(config.in_flight)
         raise typer.Exit(0)
 
     monkeypatch.setattr(interviewer.evals, "run_eval", capture)

@@ -7,6 +7,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -25,9 +26,10 @@ class Terminal:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        # A tmux server of its own (-L): killing the last session makes a server exit, and a new session
+        # A tmux server of its own: killing the last session makes a server exit, and a new session
         # asked of that server while it shuts down fails ("server exited unexpectedly").
-        self.tmux = ["tmux", "-L", name]
+        self.socket = Path(tempfile.gettempdir()) / f"{name}.tmux"
+        self.tmux = ["tmux", "-S", str(self.socket)]
 
     def start(self, command: list[str], env: dict[str, str]) -> None:
         exports = " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items())
@@ -65,8 +67,7 @@ class Terminal:
 
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True, check=False)
-        socket = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}" / self.name
-        socket.unlink(missing_ok=True)
+        self.socket.unlink(missing_ok=True)
 
 
 @pytest.fixture

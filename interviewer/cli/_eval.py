@@ -166,9 +166,7 @@ def run(
         record=record,
         replay=replay,
         recorded_with={"server": described} if described else None,
-        # Offline grading is CPU-bound: more cases in flight finish no sooner, and each one's measured
-        # latency grows with the time it waits for the CPU (p50 147 ms at 1, 684 ms at 4; same wall time).
-        concurrency=concurrency or (4 if grader == "llm" else 1),
+        concurrency=concurrency,
         repeat=repeat,
         cache=None if no_cache else FeedbackCache(),
     )
