@@ -1,9 +1,11 @@
-"""The offline grader against the labelled answers in evals/golden (all of them).
+"""The offline grader against the labelled answers in evals/golden, in-sample and leave-one-question-out.
 
-    python benchmarks/offline_golden.py [--verbose]
+    python benchmarks/offline_golden.py [--verbose] [--no-loqo]
 
-Reports score agreement with the gold bands, key-point precision and recall
-(covered vs gold covered), tier means, adversarial outcomes and tier ordering.
+In-sample: the bundled judge (fitted on every labelled example, `tools/train_judge.py`).
+Leave-one-question-out: for each golden question, the judge is refitted on the examples of every
+other question (golden answers and key-point pairs), cuts included, and that question's answers are
+graded with it. The scoring policy's rules are fixed, not fitted; see docs/offline-grader.md.
 """
 
 from __future__ import annotations
@@ -11,71 +13,121 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
-import yaml
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from judge_data import collect  # noqa: E402
 
 from interviewer.corpus import load_corpus  # noqa: E402
-from interviewer.graders import GradeRequest, OfflineGrader  # noqa: E402
-from interviewer.models import EvalFile, KeyPointStatus, Tier  # noqa: E402
+from interviewer.embedders import default_embedder  # noqa: E402
+from interviewer.evals import load_dataset  # noqa: E402
+from interviewer.evals._dataset import Case  # noqa: E402
+from interviewer.evals._runner import request_for  # noqa: E402
+from interviewer.graders import OfflineGrader  # noqa: E402
+from interviewer.graders.offline._judge import fit_judge  # noqa: E402
+from interviewer.graders.offline._text import split_sentences  # noqa: E402
+from interviewer.models import AdversarialKind, Feedback, KeyPointStatus, Tier  # noqa: E402
+
+
+def _tier_cases(cases: list[tuple[Case, Feedback]]) -> dict[str, dict[Tier, int]]:
+    """Per question, one score per tier: the original tiered answers (not probes or translations)."""
+    chosen: dict[str, dict[Tier, tuple[bool, int]]] = defaultdict(dict)
+    for case, feedback in cases:
+        c = case.case
+        if c.tier is None or c.translation_of is not None:
+            continue
+        plain = not c.probes
+        current = chosen[case.question.id].get(c.tier)
+        if current is None or (plain and not current[0]):
+            chosen[case.question.id][c.tier] = (plain, feedback.score)
+    return {q: {t: s for t, (_, s) in tiers.items()} for q, tiers in chosen.items()}
+
+
+def metrics(results: list[tuple[Case, Feedback]]) -> dict[str, float | str]:
+    tp = fp = fn = 0
+    for case, feedback in results:
+        gold, partial = set(case.case.gold.key_points), set(case.case.gold.partial_key_points)
+        predicted = {k.id for k in feedback.key_points if k.status is KeyPointStatus.covered} - partial
+        tp, fp, fn = tp + len(predicted & gold), fp + len(predicted - gold), fn + len(gold - predicted)
+    n = len(results)
+    in_band = sum(c.case.gold.score_band.distance(f.score) == 0 for c, f in results) / n
+    ok = total = 0
+    for scores in _tier_cases(results).values():
+        ranked = [scores[t] for t in (Tier.strong, Tier.adequate, Tier.weak) if t in scores]
+        for i in range(len(ranked)):
+            for j in range(i + 1, len(ranked)):
+                total += 1
+                ok += ranked[i] > ranked[j]
+    adversarial = [
+        (c, f) for c, f in results if c.case.adversarial not in {None, AdversarialKind.prompt_injection}
+    ]
+    high = [(c, f) for c, f in results if f.score >= 4]
+    half = sum(
+        sum(k.status is KeyPointStatus.covered for k in f.key_points) * 2 >= len(f.key_points) for _, f in high
+    )
+    overused = 0
+    for case, feedback in results:
+        counts = Counter(k.evidence for k in feedback.key_points if k.evidence)
+        sentences = len(split_sentences(case.case.answer))
+        short = sentences * 2 < sum(counts.values())
+        overused += (not short) and any(v > 2 for v in counts.values())
+    translated = {c.id: f.score for c, f in results}
+    pairs = [(c, f) for c, f in results if c.case.translation_of in translated]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return {
+        "cases": n,
+        "key points: precision": round(precision, 3),
+        "key points: recall": round(recall, 3),
+        "score in gold band": round(in_band, 3),
+        "within 1 of band": round(sum(c.case.gold.score_band.distance(f.score) <= 1 for c, f in results) / n, 3),
+        "MAE vs gold score": round(statistics.mean(abs(c.case.gold.score - f.score) for c, f in results), 2),
+        "tier pairs in order": f"{ok}/{total} ({ok / total:.3f})" if total else "-",
+        "adversarial at or below weak": f"{sum(f.score <= 2 for _, f in adversarial)}/{len(adversarial)}",
+        "score 4-5 with half the points covered": f"{half}/{len(high)}",
+        "feedbacks with a sentence backing >2 points": f"{overused}/{n}",
+        "translations within 1 of English": f"{sum(abs(f.score - translated[c.case.translation_of or '']) <= 1 for c, f in pairs)}/{len(pairs)}",
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--verbose", action="store_true", help="list every case outside its gold band")
+    parser.add_argument("--no-loqo", action="store_true", help="in-sample figures only")
     args = parser.parse_args()
     corpus = load_corpus()
-    grader = OfflineGrader()
-    rows = []
-    tp = fp = fn = 0
-    order_ok = order_total = 0
-    for path in sorted((ROOT / "evals/golden").glob("*.yaml")):
-        golden = EvalFile.model_validate(yaml.safe_load(path.read_text()))
-        role = corpus.find_question(golden.question)
-        question = role.question(golden.question)
-        tiers: dict[Tier, int] = {}
-        for case in golden.cases:
-            feedback = grader.grade(GradeRequest(role.role, question, role.rubric(question.id), case.answer))
-            predicted = {k.id for k in feedback.key_points if k.status is KeyPointStatus.covered}
-            gold = set(case.gold.key_points)
-            tp, fp, fn = tp + len(predicted & gold), fp + len(predicted - gold), fn + len(gold - predicted)
-            kind = case.tier.value if case.tier else case.adversarial.value if case.adversarial else "?"
-            rows.append((case, kind, feedback.score))
-            if case.tier is not None:
-                tiers[case.tier] = feedback.score
-        ranked = [tiers[t] for t in (Tier.strong, Tier.adequate, Tier.weak) if t in tiers]
-        for i in range(len(ranked)):
-            for j in range(i + 1, len(ranked)):
-                order_total += 1
-                order_ok += ranked[i] > ranked[j]
-    n = len(rows)
-    exact = sum(c.gold.score_band.distance(s) == 0 for c, _, s in rows) / n
-    within1 = sum(c.gold.score_band.distance(s) <= 1 for c, _, s in rows) / n
-    mae = statistics.mean(abs(c.gold.score - s) for c, _, s in rows)
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
-    print(f"{n} cases for {len(list((ROOT / 'evals/golden').glob('*.yaml')))} questions")
-    print(f"score in gold band: {exact:.0%}   within 1 of band: {within1:.0%}   MAE vs gold score: {mae:.2f}")
-    f1 = 2 * precision * recall / (precision + recall)
-    print(f"key points covered: precision {precision:.2f}  recall {recall:.2f}  F1 {f1:.2f}")
-    print(f"tier pairs in the right order (strictly): {order_ok}/{order_total}")
-    by_kind = defaultdict(list)
-    for case, kind, score in rows:
-        by_kind[kind].append((score, case.gold.score_band.distance(score) == 0))
-    for kind, values in sorted(by_kind.items()):
-        scores = [s for s, _ in values]
-        print(
-            f"  {kind:17} n={len(values):2}  mean score {statistics.mean(scores):.2f}  "
-            f"in band {sum(ok for _, ok in values)}/{len(values)}  scores {sorted(scores)}"
-        )
+    embedder = default_embedder()
+    cases = list(load_dataset(ROOT / "evals" / "golden", corpus).cases)
+    grader = OfflineGrader(embedder)
+    in_sample = [(c, grader.grade(request_for(c, corpus))) for c in cases]
+    columns = {"in-sample": metrics(in_sample)}
+    loqo: list[tuple[Case, Feedback]] = []
+    if not args.no_loqo:
+        examples = collect(corpus, grader)
+        questions = np.asarray(examples.question)
+        for question in sorted({c.question.id for c in cases}):
+            keep = questions != question
+            judge = fit_judge(examples.x[keep], [s for s, k in zip(examples.status, keep, strict=True) if k])
+            held_out = OfflineGrader(embedder, judge=judge)
+            loqo += [(c, held_out.grade(request_for(c, corpus))) for c in cases if c.question.id == question]
+        columns["leave-one-question-out"] = metrics(loqo)
+    names = list(columns["in-sample"])
+    print(f"{'':46}" + "".join(f"{k:>26}" for k in columns))
+    for name in names:
+        print(f"{name:46}" + "".join(f"{columns[k][name]!s:>26}" for k in columns))
     if args.verbose:
-        for case, kind, score in rows:
-            band = case.gold.score_band
-            if band.distance(score):
-                print(f"    {case.id:48} {kind:16} gold {case.gold.score} ({band.low}-{band.high}) got {score}")
+        for label, results in (("in-sample", in_sample), ("loqo", loqo)):
+            for case, feedback in results:
+                band = case.case.gold.score_band
+                if band.distance(feedback.score):
+                    print(f"  {label:9} {case.id:48} gold {case.case.gold.score} ({band.low}-{band.high}) got {feedback.score}"
+                          f"  {[a.rule for a in feedback.score_adjustments]}")
 
 
 if __name__ == "__main__":

@@ -84,3 +84,100 @@ def test_speaking_time_and_sentences() -> None:
         "a bullet",
         "another",
     ]
+
+
+def test_quantities_keep_unicode_words_whole() -> None:
+    d = measure_delivery("Leímos 200 reseñas y 12 métricas en 3 días.", star=False, rubric_terms=[])
+    assert {"200 reseñas", "12 métricas", "3 días"} <= set(d.quantified_results)
+    assert not any(q in d.quantified_results for q in ("200 rese", "12 m", "3 d"))
+
+
+def test_spelled_out_headcounts_are_not_quantified_results() -> None:
+    text = (
+        "I met two stakeholders, three teams and a few people from legal; "
+        "it took two weeks and three sprints for ten customers, with 5 engineers and 12 stakeholders."
+    )
+    found = measure_delivery(text, star=False, rubric_terms=[]).quantified_results
+    assert not {"two stakeholders", "three teams", "a few people"} & set(found)
+    assert {"two weeks", "three sprints", "ten customers", "5 engineers", "12 stakeholders"} <= set(found)
+    grew = measure_delivery("We grew to twenty engineers.", star=False, rubric_terms=[])
+    assert grew.quantified_results == ["twenty engineers"]
+
+
+def test_repeated_words_stay_within_a_sentence() -> None:
+    clean = measure_delivery("We did it. It worked, and then we shipped it, it was fine.", star=False, rubric_terms=[])
+    assert not any(r.term == "it it" for r in clean.repeated_words)
+    slip = measure_delivery("We shipped it. It it was fine.", star=False, rubric_terms=[])
+    assert {r.term: r.count for r in slip.repeated_words}.get("it it") == 1
+
+
+def test_star_labels_win_over_cues() -> None:
+    text = (
+        "Situation: our onboarding lost half of new sign-ups.\n"
+        "Task: I was the product owner for onboarding\n"
+        "Action: I ran five interviews and rewrote the flow.\n"
+        "Result: completion rose from 48% to 71%."
+    )
+    d = measure_delivery(text, star=True, rubric_terms=[])
+    assert d.star is not None and d.star.missing == []
+    for part in StarPart:
+        assert d.star.evidence[part].lower().startswith(part.value)
+        assert d.star.evidence[part] in text
+
+
+def test_star_action_by_the_speaker_is_not_the_result() -> None:
+    text = (
+        "Our checkout had been failing for a third of Android users since the spring release. "
+        "I was asked to fix it before the holiday sale. "
+        "I cut the scope to two screens and I reduced the test matrix to the top devices. "
+        "We shipped in a week, and churn fell 12% over the next quarter. "
+        "The lesson I took is to test on real devices first."
+    )
+    d = measure_delivery(text, star=True, rubric_terms=[])
+    assert d.star is not None and d.star.missing == []
+    assert d.star.evidence[StarPart.situation].startswith("Our checkout had been failing")
+    assert d.star.evidence[StarPart.action].startswith("I cut the scope")
+    assert d.star.evidence[StarPart.result].startswith("We shipped in a week, and churn fell 12%")
+    only_actions = measure_delivery(
+        "At my last job I was asked to fix onboarding. I cut the scope to two screens. I reduced the copy.",
+        star=True,
+        rubric_terms=[],
+    )
+    assert only_actions.star is not None and only_actions.star.missing == [StarPart.result]
+
+
+def test_star_scene_setting_opening_is_the_situation() -> None:
+    for opening in (
+        "Our checkout had been failing for a third of Android users since the spring release.",
+        "Support tickets were piling up because the invoice export was broken.",
+    ):
+        d = measure_delivery(f"{opening} I rewrote the export and tested it with finance.", star=True, rubric_terms=[])
+        assert d.star is not None and d.star.evidence.get(StarPart.situation) == opening
+    role = measure_delivery(
+        "Our checkout had been failing since spring. I was the product owner for the buying side. I pulled the logs.",
+        star=True,
+        rubric_terms=[],
+    )
+    assert role.star is not None and role.star.evidence[StarPart.task] == "I was the product owner for the buying side."
+    present_perfect = measure_delivery(
+        "I've had stakeholders ask for odd things. I said no.", star=True, rubric_terms=[]
+    )
+    assert present_perfect.star is not None and StarPart.situation in present_perfect.star.missing
+
+
+def test_star_hypothetical_answer_gets_no_parts_it_lacks() -> None:
+    text = (
+        "If the checkout was failing, I would first ask the stakeholders what urgent means. "
+        "Then I would score the items on impact and effort. "
+        "The result would be a ranked list that everyone had agreed."
+    )
+    d = measure_delivery(text, star=True, rubric_terms=[])
+    assert d.star is not None and d.star.present == []
+    options = measure_delivery(
+        "Then I'd lay out the options: fix it, cut the feature or push.", star=True, rubric_terms=[]
+    )
+    assert options.star is not None and options.star.present == []
+    late = measure_delivery(
+        "I ran the launch. In the end we shipped later than I'd promised.", star=True, rubric_terms=[]
+    )
+    assert late.star is not None and late.star.evidence[StarPart.result].startswith("In the end")

@@ -104,6 +104,19 @@ def check_dataset(path: Path, corpus: Corpus) -> tuple[list[tuple[LocatedData, E
                                 f"the rubric has: {', '.join(sorted(known))}",
                             )
                         )
+            for i, follow_up in enumerate(case.follow_ups):
+                if follow_up.key_point not in points:
+                    problems.append(
+                        located.problem(
+                            (*where, "follow_ups", i, "key_point"),
+                            f"unknown key point id {follow_up.key_point!r} for {data.question}; "
+                            f"the rubric has: {', '.join(sorted(points))}",
+                        )
+                    )
+            if case.translation_of is not None and case.translation_of not in ids:
+                problems.append(
+                    located.problem((*where, "translation_of"), f"{case.translation_of!r} is not a case in this file")
+                )
             if case.variant_of is not None and case.variant_of not in ids:
                 problems.append(
                     located.problem((*where, "variant_of"), f"{case.variant_of!r} is not a case in this file")

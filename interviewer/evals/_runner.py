@@ -13,7 +13,7 @@ from typing import Literal
 from .._version import __version__
 from ..corpus import Corpus, rubric_hash
 from ..exceptions import ConfigError, GradingError, LLMRejected, UsageError
-from ..graders import Grader, GradeRequest, OfflineGrader
+from ..graders import Exchange, Grader, GradeRequest, OfflineGrader
 from ..graders.offline import FeedbackCache
 from ..llm import LLMClient, LLMSettings
 from ._dataset import Case, Dataset
@@ -49,7 +49,8 @@ class EvalConfig:
 
 def request_for(case: Case, corpus: Corpus) -> GradeRequest:
     role = corpus.role(case.role)
-    return GradeRequest(role.role, case.question, case.rubric, case.case.answer)
+    follow_ups = tuple(Exchange(f.question, f.answer, f.key_point) for f in case.case.follow_ups)
+    return GradeRequest(role.role, case.question, case.rubric, case.case.answer, follow_ups)
 
 
 def rubrics_hash(dataset: Dataset) -> str:

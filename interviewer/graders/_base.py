@@ -18,6 +18,8 @@ class Exchange:
 
     question: str
     answer: str
+    key_point_id: str | None = None
+    """The rubric key point the follow-up probes, when known: a reply that covers it is its evidence."""
 
 
 @dataclass(frozen=True)

@@ -194,7 +194,7 @@ class Interview:
         open_follow_up = self.open_follow_up
         answer = draft.answer if open_follow_up is not None and draft.answer is not None else text
         exchanges = tuple(
-            Exchange(f.question, text if f is open_follow_up else (f.answer or ""))
+            Exchange(f.question, text if f is open_follow_up else (f.answer or ""), f.key_point_id)
             for f in draft.follow_ups
             if f.answer is not None or f is open_follow_up
         )

@@ -56,9 +56,9 @@ class SessionReport(_Model):
     mean_score: float | None
     competencies: list[CompetencyResult]
     strongest: list[str]
-    """Labels of the best-scoring competencies."""
+    """Labels of the best-scoring competencies, when they clearly stand out (at most two; often none)."""
     weakest: list[str]
-    """Labels of the lowest-scoring competencies."""
+    """Labels of the lowest-scoring competencies, when they clearly stand out (at most two; often none)."""
     practice_next: list[str]
     """Concrete suggestions, most useful first."""
 
@@ -107,12 +107,8 @@ def build_report(session: Session, role: RoleCorpus, practised: Counter[str]) ->
             )
         )
     rated = sorted((c for c in competencies if c.mean_score is not None), key=lambda c: (c.mean_score or 0.0, c.label))
-    strongest: list[str] = []
-    weakest: list[str] = []
-    if rated and rated[0].mean_score != rated[-1].mean_score:  # ties say nothing
-        top, bottom = rated[-1].mean_score, rated[0].mean_score
-        strongest = [c.label for c in reversed(rated) if c.mean_score == top][:2]
-        weakest = [c.label for c in rated if c.mean_score == bottom][:2]
+    strongest = _standouts(rated, top=True)
+    weakest = _standouts(rated, top=False)
 
     return SessionReport(
         session_id=session.id,
@@ -128,6 +124,32 @@ def build_report(session: Session, role: RoleCorpus, practised: Counter[str]) ->
         weakest=weakest,
         practice_next=_practice_next(session, role, rated, missed_counts, practised),
     )
+
+
+_MIN_GAP = 1.0
+"""Points between the best and worst competency means before either end is named."""
+
+
+def _standouts(rated: list[CompetencyResult], *, top: bool) -> list[str]:
+    """Labels of the competencies that clearly stand out at one end (`rated` sorted by mean, lowest first).
+
+    An end is named only when it is a real finding a candidate can act on:
+    the best and worst means are at least `_MIN_GAP` apart (ties and
+    half-point differences from a handful of answers say nothing), and the
+    competencies tied at that end are one, or two when that is still fewer
+    than half of those rated. So two of four tied for lowest are not "the
+    weakest", and no competency is ever both strongest and weakest.
+    """
+    if len(rated) < 2:
+        return []
+    low, high = rated[0].mean_score or 0.0, rated[-1].mean_score or 0.0
+    if high - low < _MIN_GAP:
+        return []
+    end = high if top else low
+    tied = [c.label for c in (reversed(rated) if top else rated) if c.mean_score == end]
+    if len(tied) == 1 or (len(tied) == 2 and 2 * len(tied) < len(rated)):
+        return tied
+    return []
 
 
 def _practice_next(

@@ -13,7 +13,7 @@ from ._corpus import (
     Slug,
     Source,
 )
-from ._dataset import AdversarialKind, EvalCase, EvalFile, GoldLabels, ScoreBand, Tier
+from ._dataset import AdversarialKind, EvalCase, EvalFile, EvalFollowUp, GoldLabels, ScoreBand, Tier
 from ._feedback import (
     FEEDBACK_FORMAT_VERSION,
     SCORE_ANCHORS,
@@ -29,6 +29,7 @@ from ._feedback import (
     MistakeFound,
     Ownership,
     Provenance,
+    ScoreAdjustment,
     StarPart,
     StarParts,
     TermCount,
@@ -46,6 +47,7 @@ __all__ = [
     "Draft",
     "EvalCase",
     "EvalFile",
+    "EvalFollowUp",
     "Feedback",
     "FollowUp",
     "Framework",
@@ -66,6 +68,7 @@ __all__ = [
     "Role",
     "RoleRubric",
     "Rubric",
+    "ScoreAdjustment",
     "ScoreBand",
     "Session",
     "SessionOptions",

@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ._corpus import Slug
 
-__all__ = ["AdversarialKind", "EvalCase", "EvalFile", "GoldLabels", "ScoreBand", "Tier"]
+__all__ = ["AdversarialKind", "EvalCase", "EvalFile", "EvalFollowUp", "GoldLabels", "ScoreBand", "Tier"]
 
 
 class _Model(BaseModel):
@@ -38,6 +38,10 @@ class AdversarialKind(StrEnum):
     """No answer."""
     gibberish = "gibberish"
     """Keyboard mash or word salad."""
+    recited_rubric = "recited-rubric"
+    """The ideal checklist recited in the first person, with no example, number or specifics."""
+    padding = "padding"
+    """A relevant answer inflated by repetition or rambling far past what the question needs."""
 
 
 class ScoreBand(_Model):
@@ -81,6 +85,17 @@ class GoldLabels(_Model):
         return self
 
 
+class EvalFollowUp(_Model):
+    """A follow-up the interviewer asked about one key point, and the candidate's reply."""
+
+    key_point: Slug
+    """Id of the rubric key point the follow-up probes."""
+    question: str = Field(min_length=1)
+    """What the interviewer asked."""
+    answer: str
+    """The candidate's reply, as typed."""
+
+
 class EvalCase(_Model):
     """One labelled answer."""
 
@@ -94,6 +109,14 @@ class EvalCase(_Model):
     """For a prompt-injection case: the id of the same answer without the injection."""
     answer: str
     """The candidate's answer, as typed."""
+    follow_ups: list[EvalFollowUp] = Field(default_factory=list)
+    """Follow-up exchanges after the answer; gold labels judge the answer and the replies together."""
+    language: str = Field(default="en", pattern=r"^[a-z]{2}$")
+    """ISO 639-1 code of the answer's language."""
+    translation_of: Slug | None = None
+    """For an answer in another language: the id of the same answer in English, in this file."""
+    probes: str = ""
+    """What failure of a grader this case was written to catch (empty for the original tiers)."""
     gold: GoldLabels
     """What a correct grader says."""
     labelled_by: str = Field(min_length=1)
@@ -107,6 +130,8 @@ class EvalCase(_Model):
             raise ValueError("give exactly one of `tier` or `adversarial`")
         if self.variant_of is not None and self.adversarial is not AdversarialKind.prompt_injection:
             raise ValueError("`variant_of` is only for prompt-injection cases")
+        if self.translation_of is not None and self.language == "en":
+            raise ValueError("`translation_of` needs `language` set to the answer's language (not en)")
         return self
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "MistakeFound",
     "Ownership",
     "Provenance",
+    "ScoreAdjustment",
     "StarPart",
     "StarParts",
     "TermCount",
@@ -191,6 +192,17 @@ class LookForResult(_Model):
     reason: str = ""
 
 
+class ScoreAdjustment(_Model):
+    """One rule of the scoring policy that changed the score, and why."""
+
+    rule: str
+    """Stable id of the rule, such as `core-point-missed` or `no-specifics`."""
+    effect: str
+    """What it did: `max N` (a cap), `+1` or `-1`."""
+    reason: str
+    """Why it applied to this answer, in words the candidate can act on."""
+
+
 class Checks(_Model):
     """What the code verified, and changed, in what a model said."""
 
@@ -258,6 +270,12 @@ class Feedback(_Model):
     """Overall score on the anchored 0-5 scale (see `score_anchor`)."""
     score_anchor: str
     """The anchor text of `score`."""
+    headline: str = ""
+    """One line on the score made from the same counts the feedback shows ("Adequate: covers 4 of 7 key points...")."""
+    score_from_coverage: int | None = None
+    """The score the key points alone give, before `score_adjustments`."""
+    score_adjustments: list[ScoreAdjustment] = Field(default_factory=list)
+    """Every rule of the scoring policy that moved the score, in the order applied."""
     summary: str
     """One or two sentences on the answer as a whole."""
     key_points: list[KeyPointResult]

@@ -5,15 +5,16 @@
   shown is the candidate's exact text, never the model's rendering of it.
 - Ids must exist in the rubric: invented ones are dropped and counted; points
   the model skipped count as missed.
-- The score is clamped to 0-5, kept within one of what the per-point results
-  give, capped at 3 when a core point is missed (the rubric's rule), and capped
-  by the guards whatever the model says.
+- The score is clamped to 0-5, then goes through the same scoring policy as the
+  offline grader's (`graders/_policy.py`): within one of what the checked key
+  points give, the core-point, specificity, length and repetition caps, the
+  mistake rule and the guards, each listed in the feedback.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ...models import (
@@ -26,7 +27,7 @@ from ...models import (
     MistakeFound,
     Rubric,
 )
-from ..offline._scoring import coverage_ratio, score_from_coverage
+from .. import _policy as policy
 from ._draft import DraftFeedback, look_for_id
 
 __all__ = ["Judged", "QuoteFinder", "check_draft"]
@@ -93,12 +94,14 @@ class Judged:
     summary: str
     score: int
     checks: Checks
+    breakdown: policy.ScoreBreakdown
+    headline: str
 
 
 _DOWNGRADE = {KeyPointStatus.covered: KeyPointStatus.partial, KeyPointStatus.partial: KeyPointStatus.missed}
 
 
-def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, guard_caps: Sequence[tuple[str, int]]) -> Judged:
+def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy.AnswerFacts) -> Judged:
     """Verify the model's draft against the rubric and the answer it was given."""
     finder = QuoteFinder(answer)
     checks = Checks(score_from_model=draft.score)
@@ -190,7 +193,18 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, guard_caps: S
     if checks.strengths_dropped:
         notes.append(f"{checks.strengths_dropped} strength(s) dropped: not backed by a quote from the answer")
 
-    score = _consistent_score(draft.score, points, rubric, guard_caps, notes)
+    by_id = {p.id: p for p in rubric.key_points}
+    pairs = [(by_id[p.id], p.status) for p in points]
+    clamped = min(max(draft.score, 0), 5)
+    if clamped != draft.score:
+        notes.append(f"score {draft.score} clamped to {clamped}")
+    breakdown = policy.score(
+        pairs,
+        dataclasses.replace(facts, mistakes=len(mistakes)),
+        proposed=clamped,
+    )
+    notes += [f"score {a.effect}: {a.reason}" for a in breakdown.adjustments]
+    score = breakdown.score
     return Judged(
         key_points=points,
         mistakes=mistakes,
@@ -201,37 +215,9 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, guard_caps: S
         summary=draft.summary.strip(),
         score=score,
         checks=checks,
+        breakdown=breakdown,
+        headline=policy.headline(breakdown, pairs, facts),
     )
-
-
-def _consistent_score(
-    model_score: int,
-    points: list[KeyPointResult],
-    rubric: Rubric,
-    guard_caps: Sequence[tuple[str, int]],
-    notes: list[str],
-) -> int:
-    score = min(max(model_score, 0), 5)
-    if score != model_score:
-        notes.append(f"score {model_score} clamped to {score}")
-    by_id = {p.id: p for p in rubric.key_points}
-    coverage = coverage_ratio([(by_id[p.id], p.status) for p in points])
-    expected = score_from_coverage(coverage)
-    low, high = max(expected - 1, 0), min(expected + 1, 5)
-    if not low <= score <= high:
-        adjusted = min(max(score, low), high)
-        notes.append(
-            f"score {score} moved to {adjusted}: the checked key points ({coverage:.0%} covered) support {low}-{high}"
-        )
-        score = adjusted
-    if score > 3 and any(by_id[p.id].core and p.status is KeyPointStatus.missed for p in points):
-        notes.append(f"score {score} capped at 3: a core key point is missed")
-        score = 3
-    for kind, cap in guard_caps:
-        if score > cap:
-            notes.append(f"score {score} capped at {cap}: {kind}")
-            score = cap
-    return score
 
 
 def anchor(score: int) -> str:
@@ -243,6 +229,9 @@ def feedback_fields(judged: Judged) -> dict[str, object]:
     return {
         "score": judged.score,
         "score_anchor": anchor(judged.score),
+        "headline": judged.headline,
+        "score_from_coverage": judged.breakdown.from_coverage,
+        "score_adjustments": list(judged.breakdown.adjustments),
         "key_points": judged.key_points,
         "mistakes": judged.mistakes,
         "look_fors": judged.look_fors,

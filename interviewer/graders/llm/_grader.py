@@ -21,6 +21,8 @@ from ...prompts import PromptTemplate, RenderedPrompt, load_prompt
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ..offline import OfflineGrader
+from ..offline._grader import answer_facts
+from ..offline._text import split_sentences
 from ._checks import check_draft, feedback_fields
 from ._draft import DraftFeedback, look_for_id, schema_for
 
@@ -116,7 +118,9 @@ class LLMGrader(Grader):
             context=context,
             max_tokens=self.template.max_tokens,
         )
-        judged = check_draft(result.value, request.rubric, seen, [(g.kind.value, g.cap) for g in baseline.guards])
+        sentences = split_sentences(seen)
+        facts = answer_facts(seen, sentences, baseline.delivery, baseline.guards, mistakes=0)
+        judged = check_draft(result.value, request.rubric, seen, facts)
         judged.checks.notes[:0] = [*notes, *result.notes]
         settings = self.client.settings
         return Feedback(

@@ -1,4 +1,10 @@
-"""Semantic key-point coverage: which answer sentence, if any, covers each rubric point."""
+"""Key-point coverage: which part of the answer, if any, covers each rubric point.
+
+Similarities come from the embedding model, over single sentences and runs of two; the
+judge (`_judge.py`) turns them, with lexical evidence and structural signs, into a status.
+Evidence is then assigned so that one sentence backs at most two points: a sentence close
+to everything is evidence for nothing in particular.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,8 @@ import numpy as np
 
 from ...embedders import Embedder
 from ...models import KeyPoint, KeyPointStatus, Mistake, Rubric
+from ._judge import Judge, bundled_judge, point_features
+from ._terms import term_uses
 from ._text import Sentence
 
 __all__ = ["Coverage", "CoverageMatcher", "MistakeMatch", "PointMatch", "Thresholds"]
@@ -19,7 +27,8 @@ _NEGATION = re.compile(
     r"\b(?:i|we)\s+(?:really\s+|just\s+|usually\s+|often\s+)?"
     r"(?:don[’']t|do not|didn[’']t|did not|never|won[’']t|wouldn[’']t|haven[’']t|hadn[’']t"
     r"|can[’']t|couldn[’']t|rarely|hardly)"
-    r"\s+(?!just\b|only\b|simply\b|want\b|need\b)",
+    # "I did not understand chargebacks" admits a gap; it does not deny an action.
+    r"\s+(?!just\b|only\b|simply\b|want\b|need\b|understand|know\b|knew\b|reali[sz]e|grasp|see\b|expect)",
     re.IGNORECASE,
 )
 
@@ -49,6 +58,8 @@ class PointMatch:
     similarity: float
     evidence: str
     negated: bool
+    confidence: float | None = None
+    """The judge's probability that the point is covered."""
 
 
 @dataclass(frozen=True)
@@ -108,12 +119,34 @@ def rubric_query_texts(rubric: Rubric) -> list[str]:
     return [q for p in rubric.key_points for q in _queries(p)] + [s for m in rubric.mistakes for s in m.signals]
 
 
-class CoverageMatcher:
-    """Matches answer sentences against key points with an embedding model."""
+MAX_POINTS_PER_SENTENCE = 2
+"""A sentence is evidence for at most this many points (unless the answer has too few sentences)."""
 
-    def __init__(self, embedder: Embedder, thresholds: Thresholds) -> None:
+
+@dataclass(frozen=True)
+class _Judged:
+    status: KeyPointStatus
+    confidence: float
+    ranking: list[int]
+    """Sentence indices, best evidence first."""
+    pair: bool
+    """The best evidence is a run of two sentences rather than one."""
+    negated: bool
+
+
+class CoverageMatcher:
+    """Matches answer sentences against key points with an embedding model and the judge."""
+
+    def __init__(self, embedder: Embedder, thresholds: Thresholds, judge: Judge | None = None) -> None:
         self.embedder = embedder
         self.thresholds = thresholds
+        self._judge = judge
+
+    @property
+    def judge(self) -> Judge:
+        if self._judge is None:
+            self._judge = bundled_judge()
+        return self._judge
 
     def warm(self, rubric: Rubric) -> None:
         """Embed a rubric's key points and mistake signals ahead of time."""
@@ -126,9 +159,10 @@ class CoverageMatcher:
         """
         clauses = [asserted_clause(span) for span in spans]
         passages = self.embedder.passages(clauses)
-        return self._point_similarities(points, passages)
+        return self._point_similarities(points, passages)[0]
 
-    def _point_similarities(self, points: Sequence[KeyPoint], passages: np.ndarray) -> np.ndarray:
+    def _point_similarities(self, points: Sequence[KeyPoint], passages: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-point similarities of each sentence and of each run of two adjacent sentences."""
         query_texts: list[str] = []
         owners: list[int] = []
         for index, point in enumerate(points):
@@ -136,31 +170,104 @@ class CoverageMatcher:
                 query_texts.append(query)
                 owners.append(index)
         sims = passages @ self.embedder.queries(query_texts).T  # (spans, queries)
-        owner_array = np.asarray(owners)
-        return np.stack([sims[:, owner_array == i].max(axis=1) for i in range(len(points))], axis=1)
-
-    def status(self, similarity: float, evidence: str, point: KeyPoint) -> tuple[KeyPointStatus, bool]:
-        """Status for a point's best similarity, and whether a negation downgraded it."""
-        t = self.thresholds
-        if similarity >= t.covered:
-            status = KeyPointStatus.covered
-        elif similarity >= t.partial:
-            status = KeyPointStatus.partial
+        if len(passages) > 1:
+            norms = np.linalg.norm(passages[:-1] + passages[1:], axis=1)
+            pairs = (sims[:-1] + sims[1:]) / np.maximum(norms, 1e-6)[:, None]
         else:
-            status = KeyPointStatus.missed
-        negated = bool(_NEGATION.search(asserted_clause(evidence))) and not any(
+            pairs = np.zeros((0, sims.shape[1]))
+        owner_array = np.asarray(owners)
+        per_point = [owner_array == i for i in range(len(points))]
+        single = np.stack([sims[:, mask].max(axis=1) for mask in per_point], axis=1)
+        double = (
+            np.stack([pairs[:, mask].max(axis=1) for mask in per_point], axis=1)
+            if len(pairs)
+            else np.zeros((0, len(points)))
+        )
+        return single, double
+
+    def negated(self, evidence: str, point: KeyPoint) -> bool:
+        """Whether the speaker negates their own action in `evidence` (and the point does not)."""
+        return bool(_NEGATION.search(asserted_clause(evidence))) and not any(
             _NEGATION.search(q) for q in _queries(point)
         )
-        if negated and status is not KeyPointStatus.missed:
-            # "I don't use a framework" sits close to "uses a framework" in embedding space.
-            status = KeyPointStatus.partial if status is KeyPointStatus.covered else KeyPointStatus.missed
-        return status, negated
 
     @staticmethod
     def topic_fit(similarities: np.ndarray) -> float:
         """How well an answer fits a rubric: mean of the best four key-point similarities."""
         best = np.sort(similarities.max(axis=0))
         return float(best[-4:].mean())
+
+    def features(
+        self,
+        rubric: Rubric,
+        spans: Sequence[str],
+        sims: np.ndarray,
+        pairs: np.ndarray,
+        signs: Mapping[str, str],
+        words: int,
+        sentences: Sequence[Sentence],
+    ) -> tuple[np.ndarray, list[bool], dict[int, int]]:
+        """Feature rows (one per key point), negation flags, and the sentence of each applied term."""
+        all_terms = [t for p in rubric.key_points for t in p.terms]
+        rows, negations = [], []
+        term_sentence: dict[int, int] = {}
+        for index, point in enumerate(rubric.key_points):
+            uses = term_uses(point.terms, sentences, all_terms) if point.terms else []
+            applied = [u for u in uses if u.applied]
+            if applied:
+                term_sentence[index] = applied[0].sentence
+            best = int(sims[:, index].argmax())
+            negated = self.negated(spans[best], point)
+            negations.append(negated)
+            rows.append(
+                point_features(
+                    sims,
+                    pairs,
+                    index,
+                    term_applied=bool(applied),
+                    term_named=bool(uses),
+                    sign=bool(point.shows and point.shows in signs),
+                    negated=negated,
+                    words=words,
+                )
+            )
+        return np.vstack(rows), negations, term_sentence
+
+    def answer_features(self, rubric: Rubric, sentences: Sequence[Sentence], signs: Mapping[str, str]) -> np.ndarray:
+        """The judge's feature rows for an answer (one per key point), as `match` computes them."""
+        spans = [s.text for s in sentences]
+        passages = self.embedder.passages([asserted_clause(span) for span in spans])
+        sims, pairs = self._point_similarities(rubric.key_points, passages)
+        words = sum(len(s.split()) for s in spans)
+        return self.features(rubric, spans, sims, pairs, signs, words, sentences)[0]
+
+    def _judge_points(
+        self,
+        rubric: Rubric,
+        spans: Sequence[str],
+        sims: np.ndarray,
+        pairs: np.ndarray,
+        signs: Mapping[str, str],
+        sentences: Sequence[Sentence],
+    ) -> list[_Judged]:
+        words = sum(len(s.split()) for s in spans)
+        x, negations, term_sentence = self.features(rubric, spans, sims, pairs, signs, words, sentences)
+        p_covered, p_touched = self.judge.probabilities(x)
+        judged: list[_Judged] = []
+        for index in range(len(rubric.key_points)):
+            if p_covered[index] >= self.judge.covered_at:
+                status = KeyPointStatus.covered
+            elif p_touched[index] >= self.judge.touched_at:
+                status = KeyPointStatus.partial
+            else:
+                status = KeyPointStatus.missed
+            ranking = [int(i) for i in np.argsort(-sims[:, index], kind="stable")]
+            if index in term_sentence:
+                ranking.remove(term_sentence[index])
+                ranking.insert(0, term_sentence[index])
+            pair = bool(len(pairs)) and float(pairs[:, index].max()) > float(sims[:, index].max()) + 0.01
+            judged.append(_Judged(status, float(p_covered[index]), ranking, pair, negations[index]))
+        return judged
 
     def match(
         self,
@@ -169,39 +276,113 @@ class CoverageMatcher:
         text: str,
         others: Sequence[Rubric] = (),
         signs: Mapping[str, str] | None = None,
+        probes: Mapping[str, Sequence[int]] | None = None,
     ) -> Coverage:
         """Match an answer against `rubric`; `others` are rubrics it should fit less well.
 
         `signs` maps a structural sign (`example`, `situation`, `result`, `quantified`) to
-        the sentence that shows it. A key point marked `shows: <sign>` whose sign is
-        present is at least partly covered, and covered if its meaning is close too:
-        a concrete story sits far from an abstract key point in embedding space.
+        the sentence that shows it; a key point marked `shows: <sign>` whose sign is present
+        is at least partly covered. `probes` maps a key point id to the sentences of a
+        follow-up reply that probed it: the reply is also judged on its own against that
+        point, so a reply that answers the question asked covers the point.
         """
         signs = signs or {}
         spans = [s.text for s in sentences]
         if not spans:
             return Coverage([PointMatch(p, KeyPointStatus.missed, 0.0, "", False) for p in rubric.key_points], [], 0.0)
         passages = self.embedder.passages([asserted_clause(span) for span in spans])
-        sims = self._point_similarities(rubric.key_points, passages)
-        points: list[PointMatch] = []
-        for index, point in enumerate(rubric.key_points):
-            best_span = int(sims[:, index].argmax())
-            similarity = float(sims[best_span, index])
-            status, negated = self.status(similarity, spans[best_span], point)
-            evidence = spans[best_span] if status is not KeyPointStatus.missed else ""
-            sign = signs.get(point.shows) if point.shows else None
-            if sign is not None and status is not KeyPointStatus.covered:
-                close = similarity >= self.thresholds.partial and not negated
-                status = KeyPointStatus.covered if close else KeyPointStatus.partial
-                evidence = evidence or sign
-            points.append(PointMatch(point, status, similarity, evidence, negated))
+        sims, pairs = self._point_similarities(rubric.key_points, passages)
+        judged = self._judge_points(rubric, spans, sims, pairs, signs, sentences)
+        ids = [p.id for p in rubric.key_points]
+        for point_id, indices in (probes or {}).items():
+            if point_id not in ids or not indices:
+                continue
+            index = ids.index(point_id)
+            reply = self._judge_reply(rubric, spans, sims, pairs, signs, sentences, list(indices), index)
+            if _RANK[reply.status] > _RANK[judged[index].status]:
+                judged[index] = reply
+        points = self._assign(rubric, spans, sims, judged, signs)
         margin, closest = None, None
         if others:
             own = self.topic_fit(sims)
-            fits = [(self.topic_fit(self._point_similarities(o.key_points, passages)), o.question) for o in others]
+            fits = [(self.topic_fit(self._point_similarities(o.key_points, passages)[0]), o.question) for o in others]
             best_fit, closest = max(fits)
             margin = own - best_fit
         return Coverage(points, self._mistakes(rubric, passages, spans), float(sims.max()), margin, closest)
+
+    def _judge_reply(
+        self,
+        rubric: Rubric,
+        spans: Sequence[str],
+        sims: np.ndarray,
+        pairs: np.ndarray,
+        signs: Mapping[str, str],
+        sentences: Sequence[Sentence],
+        indices: list[int],
+        point: int,
+    ) -> _Judged:
+        """The probed point judged on the reply alone: it answers a question about that point."""
+        sub = sims[indices]
+        contiguous = indices == list(range(indices[0], indices[0] + len(indices)))
+        sub_pairs = pairs[indices[0] : indices[-1]] if contiguous and len(indices) > 1 else np.zeros((0, sims.shape[1]))
+        reply = self._judge_points(
+            rubric, [spans[i] for i in indices], sub, sub_pairs, {}, [sentences[i] for i in indices]
+        )[point]
+        ranking = [indices[i] for i in reply.ranking]
+        status = reply.status
+        best = float(sub[:, point].max())
+        is_subject = float(sub[:, point].max() - np.delete(sub.max(axis=0), point).max()) >= -0.01
+        if status is not KeyPointStatus.covered and not reply.negated and is_subject:
+            # The reply is about what was asked: near the partial cut-off is enough to cover it.
+            if best >= self.thresholds.partial:
+                status = KeyPointStatus.covered
+            elif best >= self.thresholds.relevant and status is KeyPointStatus.missed:
+                status = KeyPointStatus.partial
+        return _Judged(status, reply.confidence, ranking, reply.pair, reply.negated)
+
+    def _assign(
+        self,
+        rubric: Rubric,
+        spans: Sequence[str],
+        sims: np.ndarray,
+        judged: Sequence[_Judged],
+        signs: Mapping[str, str],
+    ) -> list[PointMatch]:
+        """Evidence for each point that is not missed, one sentence backing at most two points."""
+        touched = sum(1 for j in judged if j.status is not KeyPointStatus.missed)
+        capacity = max(MAX_POINTS_PER_SENTENCE, -(-touched // max(len(spans), 1)))
+        used: dict[int, int] = {}
+        order = sorted(range(len(judged)), key=lambda i: (-_RANK[judged[i].status], -judged[i].confidence))
+        results: dict[int, PointMatch] = {}
+        for index in order:
+            point, verdict = rubric.key_points[index], judged[index]
+            status = verdict.status
+            sign = signs.get(point.shows) if point.shows else None
+            if sign is not None and status is KeyPointStatus.missed:
+                status = KeyPointStatus.partial
+            evidence = ""
+            if status is not KeyPointStatus.missed:
+                ranking = list(verdict.ranking)
+                if sign is not None and sign in spans and judged[index].status is KeyPointStatus.missed:
+                    ranking.insert(0, spans.index(sign))
+                best_sim = float(sims[ranking[0], index])
+                free = [i for i in ranking if used.get(i, 0) < capacity]
+                if not free:
+                    status = KeyPointStatus.missed
+                else:
+                    chosen = free[0]
+                    if chosen != ranking[0] and float(sims[chosen, index]) < best_sim - 0.02:
+                        # Its best sentence already backs two other points; the next one is weaker.
+                        status = KeyPointStatus.partial if status is KeyPointStatus.covered else KeyPointStatus.missed
+                    if status is not KeyPointStatus.missed:
+                        used[chosen] = used.get(chosen, 0) + 1
+                        evidence = spans[chosen]
+                        if verdict.pair and chosen == ranking[0]:
+                            evidence = _with_neighbour(spans, sims, chosen, index)
+            results[index] = PointMatch(
+                point, status, float(sims[:, index].max()), evidence, verdict.negated, round(verdict.confidence, 3)
+            )
+        return [results[i] for i in range(len(judged))]
 
     def _mistakes(self, rubric: Rubric, passages: np.ndarray, spans: list[str]) -> list[MistakeMatch]:
         found: list[MistakeMatch] = []
@@ -214,3 +395,15 @@ class CoverageMatcher:
             if similarity >= self.thresholds.mistake:
                 found.append(MistakeMatch(mistake, similarity, spans[best]))
         return found
+
+
+_RANK = {KeyPointStatus.missed: 0, KeyPointStatus.partial: 1, KeyPointStatus.covered: 2}
+
+
+def _with_neighbour(spans: Sequence[str], sims: np.ndarray, index: int, point: int) -> str:
+    """The sentence and whichever neighbour is closer to the point, as one span of evidence."""
+    before = float(sims[index - 1, point]) if index > 0 else -1.0
+    after = float(sims[index + 1, point]) if index + 1 < len(spans) else -1.0
+    if before < 0 and after < 0:
+        return spans[index]
+    return f"{spans[index - 1]} {spans[index]}" if before > after else f"{spans[index]} {spans[index + 1]}"

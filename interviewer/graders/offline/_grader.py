@@ -6,6 +6,8 @@ import hashlib
 import time
 from collections.abc import Sequence
 
+import numpy as np
+
 from ..._version import __version__
 from ...corpus import Corpus, load_corpus, rubric_hash
 from ...embedders import E5Embedder, Embedder, default_embedder
@@ -14,6 +16,7 @@ from ...models import (
     DeliveryMetrics,
     Feedback,
     GuardKind,
+    GuardResult,
     KeyPointResult,
     KeyPointStatus,
     MistakeFound,
@@ -21,16 +24,19 @@ from ...models import (
     Rubric,
     StarPart,
 )
+from .. import _policy as policy
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ._cache import FeedbackCache
 from ._coverage import Coverage, CoverageMatcher, Thresholds
+from ._judge import Judge, bundled_judge
 from ._delivery import example_sentence, measure_delivery
 from ._guards import detect_guards
-from ._scoring import improvements, score_answer, strengths, summary
+from ._scoring import improvements, strengths, summary
+from ._specificity import english_share, repetition, specifics
 from ._text import Sentence, split_sentences, words
 
-__all__ = ["E5_THRESHOLDS", "OfflineGrader"]
+__all__ = ["E5_THRESHOLDS", "OfflineGrader", "answer_facts", "not_assessed"]
 
 E5_THRESHOLDS = Thresholds(covered=0.875, partial=0.85, relevant=0.8, mistake=0.885, topic_margin=-0.015)
 """Calibrated for multilingual-e5-small on benchmarks/data (see benchmarks/embedders.py)."""
@@ -51,11 +57,14 @@ class OfflineGrader(Grader):
         *,
         corpus: Corpus | None = None,
         cache: FeedbackCache | None = None,
+        judge: Judge | None = None,
     ) -> None:
         """`corpus` supplies the other questions' rubrics for the off-topic check (default: the bundled one).
 
         `cache` keeps results for answers graded again (eval runs); off by default.
+        `judge` replaces the bundled coverage judge (benchmarks refit it leaving a question out).
         """
+        self._judge = judge
         self._embedder = embedder
         self._thresholds = thresholds
         self._corpus = corpus
@@ -71,8 +80,14 @@ class OfflineGrader(Grader):
         return self._fingerprint
 
     def _others(self, request: GradeRequest) -> list[Rubric]:
+        """The other questions of the same role: an answer that fits one of them better is off-topic.
+
+        Only the candidate's own role, so the feedback never names a question from an interview
+        they are not having.
+        """
         corpus = self._corpus or load_corpus()
-        rubrics = [r for role in corpus.roles.values() for r in role.rubrics.values()]
+        role = corpus.roles.get(request.role.id)
+        rubrics = list(role.rubrics.values()) if role is not None else []
         if not any(r.question == request.rubric.question for r in rubrics):
             return []  # a question from elsewhere: no reference set to compare with
         return [r for r in rubrics if r.question != request.rubric.question]
@@ -88,12 +103,23 @@ class OfflineGrader(Grader):
     @property
     def matcher(self) -> CoverageMatcher:
         if self._matcher is None:
-            self._matcher = CoverageMatcher(self._embedder or default_embedder(), self._thresholds)
+            self._matcher = CoverageMatcher(self._embedder or default_embedder(), self._thresholds, self._judge)
         return self._matcher
 
     def prepare(self, rubrics: Sequence[Rubric]) -> None:
         for rubric in rubrics:
             self.matcher.warm(rubric)
+
+    def coverage_features(self, request: GradeRequest) -> np.ndarray:
+        """The judge's feature rows (one per key point) for an answer, as `grade` computes them (for training)."""
+        text, _, _ = _answer_text(request)
+        sentences = split_sentences(text)
+        if not sentences:
+            return np.zeros((0, 0))
+        delivery = measure_delivery(text, star=request.uses_star, rubric_terms=(), sentences=sentences)
+        english = english_share(words(text)) >= ENGLISH_SHARE
+        signs = _signs(sentences, delivery) if english else {}
+        return self.matcher.answer_features(request.rubric, sentences, signs)
 
     def grade(self, request: GradeRequest) -> Feedback:
         if self._cache is None:
@@ -101,6 +127,7 @@ class OfflineGrader(Grader):
         key = self._cache.key(
             __version__,
             repr(self._thresholds),
+            (self._judge or bundled_judge()).to_json(),
             self._embedder.name if self._embedder is not None else E5Embedder.name,  # without loading the model
             rubric_hash(request.question, request.rubric),
             self._corpus_fingerprint(),  # the other questions decide the off-topic check
@@ -117,7 +144,7 @@ class OfflineGrader(Grader):
 
     def _grade(self, request: GradeRequest) -> Feedback:
         started = time.perf_counter()
-        text, ignored = strip_injections(request.full_answer)
+        text, ignored, probes = _answer_text(request)
         tokens = words(text)
         sentences = split_sentences(text)
         rubric = request.rubric
@@ -128,7 +155,15 @@ class OfflineGrader(Grader):
             role_terms=request.role.key_terms,
             sentences=sentences,
         )
-        coverage = self.matcher.match(rubric, sentences, text, self._others(request), _signs(sentences, delivery))
+        english = english_share(tokens) >= ENGLISH_SHARE
+        coverage = self.matcher.match(
+            rubric,
+            sentences,
+            text,
+            self._others(request),
+            _signs(sentences, delivery) if english else {},
+            _probe_sentences(sentences, probes),
+        )
         guards = detect_guards(text, tokens, delivery, off_topic=self._off_topic(coverage) if sentences else None)
         if any(g.cap == 0 or g.kind is GuardKind.off_topic for g in guards):
             # Nothing in an unreadable or off-topic answer covers this rubric, whatever the embeddings say.
@@ -143,6 +178,7 @@ class OfflineGrader(Grader):
                 label=m.key_point.label,
                 status=m.status,
                 evidence=m.evidence,
+                confidence=m.confidence,
                 note=_point_note(m.status, m.negated),
             )
             for m in coverage.points
@@ -151,31 +187,26 @@ class OfflineGrader(Grader):
             MistakeFound(id=m.mistake.id, description=m.mistake.description, evidence=m.evidence)
             for m in coverage.mistakes
         ]
-        breakdown = score_answer(
-            [(m.key_point, m.status) for m in coverage.points], delivery, mistakes=len(mistakes), guards=guards
-        )
-        not_detectable = [m.id for m in rubric.mistakes if not m.signals]
-        not_assessed = [
-            "Whether the claims and numbers in the answer are true.",
-            "Depth of reasoning and judgement beyond matching the rubric's key points.",
-            "What interviewers look for: " + "; ".join(rubric.look_for),
-        ]
-        if not_detectable:
-            not_assessed.append("Mistakes without examples to match: " + ", ".join(not_detectable) + ".")
+        facts = answer_facts(text, sentences, delivery, guards, mistakes=len(mistakes))
+        points = [(m.key_point, m.status) for m in coverage.points]
+        breakdown = policy.score(points, facts)
         return Feedback(
             question_id=request.question.id,
             role=request.role.id,
             score=breakdown.score,
             score_anchor=SCORE_ANCHORS[breakdown.score],
+            headline=policy.headline(breakdown, points, facts),
+            score_from_coverage=breakdown.from_coverage,
+            score_adjustments=list(breakdown.adjustments),
             summary=summary(results, delivery, guards),
             key_points=results,
             mistakes=mistakes,
             strengths=strengths(results, rubric.key_points, delivery, guards),
-            improvements=improvements(results, rubric.key_points, delivery, mistakes, guards),
+            improvements=improvements(results, rubric.key_points, delivery, mistakes, guards, breakdown.adjustments),
             delivery=delivery,
             guards=guards,
             grader=self.name,
-            not_assessed=not_assessed,
+            not_assessed=not_assessed(rubric, english=english),
             ignored_text=ignored,
             provenance=Provenance(
                 grader_version=__version__,
@@ -184,6 +215,81 @@ class OfflineGrader(Grader):
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
             ),
         )
+
+
+def answer_facts(
+    text: str,
+    sentences: Sequence[Sentence],
+    delivery: DeliveryMetrics,
+    guards: Sequence[GuardResult],
+    *,
+    mistakes: int,
+) -> policy.AnswerFacts:
+    """What the scoring policy needs beyond the key points; no model involved (milliseconds)."""
+    detail = specifics(sentences, delivery.quantified_results)
+    return policy.AnswerFacts(
+        delivery=delivery,
+        specific_kinds=detail.kinds,
+        story=detail.has_story,
+        repetition=repetition(text),
+        english=english_share(words(text)) >= ENGLISH_SHARE,
+        mistakes=mistakes,
+        guards=guards,
+    )
+
+
+ENGLISH_SHARE = 0.2
+"""English prose has a third or more of its words from `FUNCTION_WORDS`; Spanish or German, well under a fifth."""
+
+
+def not_assessed(rubric: Rubric, *, english: bool = True) -> list[str]:
+    """What the offline grader cannot judge, as sentences."""
+    out = [
+        "Whether the claims and numbers in the answer are true.",
+        "Depth of reasoning and judgement beyond matching the rubric's key points.",
+        "What interviewers look for: " + "; ".join(item.rstrip(".") for item in rubric.look_for) + ".",
+    ]
+    not_detectable = [m.id for m in rubric.mistakes if not m.signals]
+    if not_detectable:
+        out.append("Mistakes without examples to match: " + ", ".join(not_detectable) + ".")
+    if not english:
+        out.append(
+            "The answer is not in English and the rubric is: key points were matched by meaning across languages, "
+            "but STAR parts, specific details, hedges and fillers are only read in English, so the score does not "
+            "rest on them."
+        )
+    return out
+
+
+def _answer_text(request: GradeRequest) -> tuple[str, list[str], list[tuple[str | None, int, int]]]:
+    """The text graded (answer and replies, injections set aside) and where each reply sits in it."""
+    parts: list[str] = []
+    ignored: list[str] = []
+    spans: list[tuple[str | None, int, int]] = []
+    position = 0
+    for key_point, raw in [(None, request.answer), *((f.key_point_id, f.answer) for f in request.follow_ups)]:
+        clean, more = strip_injections(raw)
+        ignored += more
+        if not clean.strip():
+            continue
+        if parts:
+            position += 2  # the blank line between parts
+        parts.append(clean)
+        spans.append((key_point, position, position + len(clean)))
+        position += len(clean)
+    return "\n\n".join(parts), ignored, spans
+
+
+def _probe_sentences(
+    sentences: Sequence[Sentence], probes: Sequence[tuple[str | None, int, int]]
+) -> dict[str, list[int]]:
+    """For each key point a follow-up probed, the indices of the sentences of its reply."""
+    found: dict[str, list[int]] = {}
+    for key_point, start, end in probes:
+        if key_point is None:
+            continue
+        found.setdefault(key_point, []).extend(i for i, s in enumerate(sentences) if start <= s.start < end)
+    return found
 
 
 def _signs(sentences: Sequence[Sentence], delivery: DeliveryMetrics) -> dict[str, str]:

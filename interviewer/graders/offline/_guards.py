@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from ...models import DeliveryMetrics, GuardKind, GuardResult
 from ._text import function_word_ratio
 
-__all__ = ["MIN_WORDS", "SUBSTANTIVE_WORDS", "apply_caps", "detect_guards", "looks_like_gibberish"]
+__all__ = ["MIN_WORDS", "SUBSTANTIVE_WORDS", "detect_guards", "looks_like_gibberish"]
 
 MIN_WORDS = 12
 """Below this an answer cannot be more than barely relevant (cap 1)."""
@@ -106,8 +106,3 @@ def detect_guards(
             )
         )
     return guards
-
-
-def apply_caps(score: int, guards: Sequence[GuardResult]) -> int:
-    """The score after every guard's cap."""
-    return min([score, *(g.cap for g in guards)])

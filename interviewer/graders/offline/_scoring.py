@@ -1,4 +1,6 @@
-"""From per-point results and delivery facts to a score, strengths and improvements.
+"""From per-point results and delivery facts to strengths, improvements and a summary.
+
+The score itself comes from the shared policy (`graders/_policy.py`).
 
 Every sentence of praise here is tied to something measured in the answer;
 nothing is said that the answer does not show.
@@ -7,7 +9,6 @@ nothing is said that the answer does not show.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ...models import (
     DeliveryMetrics,
@@ -16,18 +17,11 @@ from ...models import (
     KeyPointResult,
     KeyPointStatus,
     MistakeFound,
+    ScoreAdjustment,
     StarPart,
 )
 
-__all__ = [
-    "ScoreBreakdown",
-    "coverage_ratio",
-    "improvements",
-    "score_answer",
-    "score_from_coverage",
-    "strengths",
-    "summary",
-]
+__all__ = ["improvements", "strengths", "summary"]
 
 _STAR_ADVICE = {
     StarPart.situation: "Set the scene in a sentence: where you were, what was at stake.",
@@ -35,78 +29,14 @@ _STAR_ADVICE = {
     StarPart.action: "Say what you did yourself, step by step, with 'I' rather than 'we'.",
     StarPart.result: "Finish with the result, ideally a number, and what you learned.",
 }
-_VALUE = {KeyPointStatus.covered: 1.0, KeyPointStatus.partial: 0.5, KeyPointStatus.missed: 0.0}
-
-
-@dataclass(frozen=True)
-class ScoreBreakdown:
-    """How the overall score was reached."""
-
-    coverage: float
-    from_coverage: int
-    caps: tuple[str, ...]
-    score: int
-
-
-def coverage_ratio(points: Sequence[tuple[KeyPoint, KeyPointStatus]]) -> float:
-    """Weighted share of key points covered (partial counts half)."""
-    total = sum(p.weight for p, _ in points)
-    if total == 0:
-        return 0.0
-    return sum(p.weight * _VALUE[s] for p, s in points) / total
-
-
-COVERAGE_CUTS = (0.15, 0.35, 0.75, 0.85)
-"""Weighted coverage needed for scores 2, 3, 4 and 5 (before the rules below)."""
-
-
-def score_from_coverage(coverage: float) -> int:
-    """The 1-5 score that weighted coverage alone suggests."""
-    return 1 + sum(coverage >= cut for cut in COVERAGE_CUTS)
-
-
-def score_answer(
-    points: Sequence[tuple[KeyPoint, KeyPointStatus]],
-    delivery: DeliveryMetrics,
-    *,
-    mistakes: int,
-    guards: Sequence[GuardResult],
-) -> ScoreBreakdown:
-    """Overall 0-5 score on the anchors, from coverage, concreteness, mistakes and guards."""
-    coverage = coverage_ratio(points)
-    base = score_from_coverage(coverage)
-    score = base
-    caps: list[str] = []
-    if len(delivery.quantified_results) >= 2 and coverage >= 0.3 and score < 4:
-        # Concrete stories match abstract key points less well than generic talk
-        # does; specific numbers are the evidence of substance the anchors ask for.
-        score += 1
-        caps.append("specific numbers (+1)")
-    concrete = bool(delivery.quantified_results)
-    star = delivery.star
-    if star is not None:
-        concrete = concrete or {StarPart.action, StarPart.result} <= set(star.present)
-    rules = (
-        (3, any(p.core and s is KeyPointStatus.missed for p, s in points), "a core key point is missing (max 3)"),
-        (3, not concrete, "no concrete example or number (max 3)"),
-        (
-            4,
-            len(delivery.quantified_results) < 2 or (star is not None and bool(star.missing)),
-            "5 needs specific numbers and, for stories, every STAR part (max 4)",
-        ),
-    )
-    for cap, applies, why in rules:
-        if applies and score > cap:
-            score = cap
-            caps.append(why)
-    if mistakes and score > 1:
-        score -= 1
-        caps.append("a common mistake (-1)")
-    for guard in guards:
-        if score > guard.cap:
-            score = guard.cap
-            caps.append(f"{guard.kind.value} (max {guard.cap})")
-    return ScoreBreakdown(coverage, base, tuple(caps), score)
+_ADVICE = {
+    "no-specifics": "Name a real example: when it happened, who was involved, what you did and what changed, "
+    "with a number if you have one. A list of steps with no case behind it sounds recited.",
+    "no-example": "Add a real example from your own work, with a detail that only a real case has (a number, "
+    "a name, a time).",
+    "repeats-itself": "Say it once: the answer repeats itself. Cut it to one pass through your example.",
+    "too-long": "Tighten it to one or two minutes aloud: one example, told once, with the result.",
+}
 
 
 def strengths(
@@ -120,7 +50,7 @@ def strengths(
         return []
     core = {p.id for p in points if p.core}
     covered = sorted((r for r in results if r.status is KeyPointStatus.covered), key=lambda r: (r.id not in core,))
-    out = [f"Covers {r.label.lower()} (quoted under key points)." for r in covered[:3]]
+    out = [f"{r.label} (“{_short(r.evidence)}”)." for r in covered[:3]]
     if delivery.quantified_results:
         out.append(f"Backs the answer with numbers ({', '.join(delivery.quantified_results[:3])}).")
     if delivery.star is not None and not delivery.star.missing:
@@ -136,10 +66,12 @@ def improvements(
     delivery: DeliveryMetrics,
     mistakes: Sequence[MistakeFound],
     guards: Sequence[GuardResult],
+    adjustments: Sequence[ScoreAdjustment] = (),
 ) -> list[str]:
     """Concrete changes that would raise the score, most important first."""
     blocking = sorted((g for g in guards if g.cap <= 1), key=lambda g: g.cap)
     out = [f"{blocking[0].reason} Answer the question asked, with an example of your own."] if blocking else []
+    out += [_ADVICE[a.rule] for a in adjustments if a.rule in _ADVICE]
     by_id = {p.id: p for p in points}
     missed = [r for r in results if r.status is KeyPointStatus.missed]
     partial = [r for r in results if r.status is KeyPointStatus.partial]
@@ -160,9 +92,13 @@ def improvements(
     if delivery.filler_rate >= 3:
         shown = ", ".join(f.term for f in delivery.filler_words[:3])
         out.append(f"Cut fillers: {delivery.filler_rate} per 100 words ({shown}).")
-    if delivery.speaking_seconds > 180:
+    if delivery.speaking_seconds > 180 and not any(a.rule in {"too-long", "repeats-itself"} for a in adjustments):
         out.append(f"Tighten it: about {round(delivery.speaking_seconds / 60)} minutes aloud; aim for one to two.")
     return out
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 def summary(results: Sequence[KeyPointResult], delivery: DeliveryMetrics, guards: Sequence[GuardResult]) -> str:
