@@ -82,6 +82,10 @@ bench: install ## Compare the embedding models (quality on labelled pairs, and s
 	$(PY) benchmarks/offline_golden.py
 	$(PY) benchmarks/llm_contract.py
 
+.PHONY: judge
+judge: install ## After changing the golden set, the key-point pairs or a rubric: refit the offline grader's judge
+	$(PY) tools/train_judge.py
+
 .PHONY: check-install
 check-install: ## Build the wheel, install it in a fresh venv, run it from another folder
 	bash .ci/check-install

@@ -64,13 +64,9 @@ def metrics(results: list[tuple[Case, Feedback]]) -> dict[str, float | str]:
             for j in range(i + 1, len(ranked)):
                 total += 1
                 ok += ranked[i] > ranked[j]
-    adversarial = [
-        (c, f) for c, f in results if c.case.adversarial not in {None, AdversarialKind.prompt_injection}
-    ]
+    adversarial = [(c, f) for c, f in results if c.case.adversarial not in {None, AdversarialKind.prompt_injection}]
     high = [(c, f) for c, f in results if f.score >= 4]
-    half = sum(
-        sum(k.status is KeyPointStatus.covered for k in f.key_points) * 2 >= len(f.key_points) for _, f in high
-    )
+    half = sum(sum(k.status is KeyPointStatus.covered for k in f.key_points) * 2 >= len(f.key_points) for _, f in high)
     overused = 0
     for case, feedback in results:
         counts = Counter(k.evidence for k in feedback.key_points if k.evidence)
@@ -79,6 +75,7 @@ def metrics(results: list[tuple[Case, Feedback]]) -> dict[str, float | str]:
         overused += (not short) and any(v > 2 for v in counts.values())
     translated = {c.id: f.score for c, f in results}
     pairs = [(c, f) for c, f in results if c.case.translation_of in translated]
+    close = sum(abs(f.score - translated[c.case.translation_of or ""]) <= 1 for c, f in pairs)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     return {
@@ -92,7 +89,7 @@ def metrics(results: list[tuple[Case, Feedback]]) -> dict[str, float | str]:
         "adversarial at or below weak": f"{sum(f.score <= 2 for _, f in adversarial)}/{len(adversarial)}",
         "score 4-5 with half the points covered": f"{half}/{len(high)}",
         "feedbacks with a sentence backing >2 points": f"{overused}/{n}",
-        "translations within 1 of English": f"{sum(abs(f.score - translated[c.case.translation_of or '']) <= 1 for c, f in pairs)}/{len(pairs)}",
+        "translations within 1 of English": f"{close}/{len(pairs)}",
     }
 
 
@@ -100,10 +97,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--verbose", action="store_true", help="list every case outside its gold band")
     parser.add_argument("--no-loqo", action="store_true", help="in-sample figures only")
+    parser.add_argument("--dataset", type=Path, default=ROOT / "evals" / "golden", help="cases to report on")
     args = parser.parse_args()
     corpus = load_corpus()
     embedder = default_embedder()
-    cases = list(load_dataset(ROOT / "evals" / "golden", corpus).cases)
+    cases = list(load_dataset(args.dataset, corpus).cases)
     grader = OfflineGrader(embedder)
     in_sample = [(c, grader.grade(request_for(c, corpus))) for c in cases]
     columns = {"in-sample": metrics(in_sample)}
@@ -126,8 +124,9 @@ def main() -> None:
             for case, feedback in results:
                 band = case.case.gold.score_band
                 if band.distance(feedback.score):
-                    print(f"  {label:9} {case.id:48} gold {case.case.gold.score} ({band.low}-{band.high}) got {feedback.score}"
-                          f"  {[a.rule for a in feedback.score_adjustments]}")
+                    gold = f"gold {case.case.gold.score} ({band.low}-{band.high})"
+                    rules = [a.rule for a in feedback.score_adjustments]
+                    print(f"  {label:9} {case.id:48} {gold} got {feedback.score}  {rules}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,10 @@ def small(tmp_path: Path) -> Path:
     folder.mkdir()
     for name in ("dpo-prioritise-urgent.yaml", "pom-pricing-config-error.yaml"):
         shutil.copy(GOLDEN / name, folder / name)
+    # Ten cases: the original five of each file (the probes of issue 9 were appended after them).
+    path = folder / "dpo-prioritise-urgent.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("  - id: dpo-prioritise-urgent-rice-applied")])
     return folder
 
 
@@ -46,7 +50,7 @@ def _run(args: list[str]) -> str:
 
 def test_golden_dataset_checks_out() -> None:
     output = _run(["eval", "check"])
-    assert "ok: 84 cases for 20 questions" in output
+    assert "ok: 106 cases for 22 questions" in output
     for kind in ("empty", "evasive", "gibberish", "keyword-stuffing", "off-topic", "prompt-injection"):
         assert kind in output
 
@@ -265,7 +269,8 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
 ) -> None:
     dataset = load_dataset(small, corpus)
     settings = LLMSettings(model="judge", base_url="http://127.0.0.1:9/v1")
-    for name, status, score in (("good", "partial", 2), ("flattering", "covered", 5)):
+    # The scoring policy caps a flattering judge (it scores well here); the candidate finds less.
+    for name, status, score in (("good", "covered", 5), ("harsh", "partial", 2)):
         with _judge_server(status, score) as server:
             config = EvalConfig(
                 grader="llm",
@@ -275,15 +280,15 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
             )
             _, results = run_eval(dataset, corpus, config, RunStore(tmp_path / name))
             RunStore(tmp_path / name).write_json("summary.json", compute_summary(dataset, results, 1))
-    args = ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "flattering"), "-d", str(small)]
+    args = ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "harsh"), "-d", str(small)]
     same = runner.invoke(
         app,
         ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "good"), "-d", str(small), "--fail-on-regression"],
     )
     assert same.exit_code == 0 and "no regression" in same.output
-    # Ten cases: the paired interval is wide, so the default ("ci") mode does not call it a regression...
-    assert runner.invoke(app, [*args, "--fail-on-regression"]).exit_code == 0
-    # ...while "point" mode gates on the deltas alone.
+    # A candidate that finds far less: even on ten cases the default ("ci") mode calls it a regression...
+    assert runner.invoke(app, [*args, "--fail-on-regression"]).exit_code == 1
+    # ...and "point" mode gates on the deltas alone.
     strict = tmp_path / "strict.toml"
     strict.write_text('mode = "point"\ndefault = 0.05\n')
     args += ["--tolerances", str(strict)]

@@ -74,7 +74,8 @@ def test_adversarial_answers_stay_at_or_below_the_weak_band(corpus: Corpus, grad
                 continue
             feedback = grader.grade(_request(corpus, golden.question, case.answer))
             assert feedback.score <= 2, (case.id, feedback.score, feedback.guards)
-            assert feedback.guards, case.id
+            # A guard, or for recited and padded answers a rule of the scoring policy, says why.
+            assert feedback.guards or any(a.effect in {"max 1", "max 2"} for a in feedback.score_adjustments), case.id
             assert feedback.strengths == [], case.id  # no praise for what is not there
             checked += 1
     assert checked >= 12

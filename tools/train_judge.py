@@ -21,7 +21,7 @@ def main() -> None:
     corpus = load_corpus()
     examples = collect(corpus, OfflineGrader())
     digest = hashlib.sha256()
-    for path in sorted((ROOT / "evals" / "golden").glob("*.yaml")) + [ROOT / "benchmarks/data/keypoint-pairs.yaml"]:
+    for path in [*sorted((ROOT / "evals" / "golden").glob("*.yaml")), ROOT / "benchmarks/data/keypoint-pairs.yaml"]:
         digest.update(path.read_bytes())
     judge = fit_judge(
         examples.x, examples.status, trained_on=f"{len(examples.status)} examples, data {digest.hexdigest()[:16]}"

@@ -81,7 +81,9 @@ def _delivery_line(feedback: Feedback) -> Text:
 def render_feedback(feedback: Feedback) -> Panel:
     items: list[RenderableType] = [
         Text.assemble(
-            (f"Score {feedback.score}/5", score_style(feedback.score)), "  ", (feedback.score_anchor, "italic")
+            (f"Score {feedback.score}/5", score_style(feedback.score)),
+            "  ",
+            (feedback.headline or feedback.score_anchor, "italic"),
         ),
         Text(feedback.summary),
     ]
@@ -122,6 +124,13 @@ def render_feedback(feedback: Feedback) -> Panel:
     if feedback.ignored_text:
         items.append(
             Text(f"Set aside, as addressed to the grader: {' | '.join(feedback.ignored_text)}", style="magenta")
+        )
+    if feedback.score_adjustments and feedback.checks is None:
+        items.append(
+            Text(
+                "Score: " + "; ".join(f"{a.effect} ({a.reason})" for a in feedback.score_adjustments),
+                style="dim",
+            )
         )
     if feedback.checks is not None and feedback.checks.notes:
         items.append(Text("Checked in code: " + "; ".join(feedback.checks.notes), style="dim"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -154,6 +155,68 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in {".yaml", ".yml"})
 
 
+_MAX_TERM_WORDS = 5
+_COMMON = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "is",
+        "are",
+        "was",
+        "it",
+        "we",
+        "i",
+        "you",
+        "they",
+        "this",
+        "that",
+        "be",
+        "or",
+        "as",
+        "at",
+        "by",
+    ]
+)
+
+
+def normalise_term(term: str) -> str:
+    """Lowercase, hyphens and slashes to spaces, single spaces (as the graders match terms)."""
+    return " ".join(re.sub(r"[-‑/_]+", " ", term.lower()).split())
+
+
+def _check_terms(c: _Collector, loc: LocatedData, path: Path, rubric: Rubric) -> None:
+    """A key point's `terms` must be specific: short, not a common word, and owned by one point only."""
+    owner: dict[str, str] = {}
+    for p_index, point in enumerate(rubric.key_points):
+        seen: set[str] = set()
+        for t_index, term in enumerate(point.terms):
+            where = ("key_points", p_index, "terms", t_index)
+            key = normalise_term(term)
+            if key in seen:
+                c.add(loc, path, where, f"term {term!r} is listed twice for key point {point.id!r}")
+            seen.add(key)
+            if len(key.split()) > _MAX_TERM_WORDS:
+                c.add(loc, path, where, f"term {term!r} has more than {_MAX_TERM_WORDS} words; name the method itself")
+            elif key in _COMMON or len(key) < 2:
+                c.add(loc, path, where, f"term {term!r} is a common word, not a named method or metric; remove it")
+            if key in owner and owner[key] != point.id:
+                c.add(
+                    loc,
+                    path,
+                    where,
+                    f"term {term!r} is also a term of key point {owner[key]!r}; a term must evidence one point only",
+                )
+            owner.setdefault(key, point.id)
+
+
 def _duplicates(ids: Iterable[str]) -> list[str]:
     return sorted(i for i, n in Counter(ids).items() if n > 1)
 
@@ -247,6 +310,7 @@ def _load_role(c: _Collector, role_dir: Path) -> RoleCorpus | None:
                     (field_name, ids.index(dup), "id"),
                     f"duplicate {what} id {dup!r}; ids must be unique in a rubric",
                 )
+        _check_terms(c, loc, path, rubric)
         rubrics[rubric.question] = rubric
     for question, loc, path in questions:
         if question.id not in {p.stem for p in rubric_files}:

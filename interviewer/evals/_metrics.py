@@ -347,10 +347,20 @@ def _reference(rows: Sequence[CaseRow]) -> dict[str, Any]:
 
 
 def _tier_ordering(rows: Sequence[CaseRow]) -> dict[str, Any]:
-    by_question: dict[str, dict[Tier, int]] = defaultdict(dict)
+    """Per question, one answer per tier: the original tiered answer, else the first probe of that tier.
+
+    Translations never stand in for a tier (they are measured against their English twin).
+    """
+    chosen: dict[str, dict[Tier, tuple[bool, int]]] = defaultdict(dict)
     for row in rows:
-        if row.ok and row.case.case.tier is not None:
-            by_question[row.case.question.id][row.case.case.tier] = row.score
+        case = row.case.case
+        if not row.ok or case.tier is None or case.translation_of is not None:
+            continue
+        plain = not case.probes
+        current = chosen[row.case.question.id].get(case.tier)
+        if current is None or (plain and not current[0]):
+            chosen[row.case.question.id][case.tier] = (plain, row.score)
+    by_question = {q: {t: score for t, (_, score) in tiers.items()} for q, tiers in chosen.items()}
     pairs = right = ties = 0
     per_question: dict[str, float] = {}
     order = [Tier.strong, Tier.adequate, Tier.weak]

@@ -32,6 +32,10 @@ COVERAGE_CUTS = (0.15, 0.35, 0.6, 0.8)
 """Weighted coverage needed for scores 2, 3, 4 and 5 (before the rules below)."""
 LONG_WORDS = 450
 """Above this (over three minutes aloud) an answer is capped at 3 and told to tighten."""
+VERY_LONG_WORDS = 900
+"""Above this (over six minutes aloud) an answer is capped at 2: an interviewer would have stopped it."""
+RECITED_WORDS = 120
+"""A list of steps shorter than this with no detail and no reasoning is a recited checklist."""
 REPEATED = 0.3
 """Share of word 6-grams said before above which an answer repeats itself (capped at 2)."""
 
@@ -45,6 +49,8 @@ class AnswerFacts:
     """Kinds of concrete detail (numbers, names, a time, a past-tense story, an outcome)."""
     story: bool
     """A first-person story in the past tense with some other detail."""
+    reasons: int = 1
+    """Sentences that give a reason or a condition."""
     repetition: float = 0.0
     """Share of the answer's word 6-grams that it already said."""
     english: bool = True
@@ -120,9 +126,13 @@ def score(
         missed = next(p for p, s in points if p.core and s is KeyPointStatus.missed)
         cap(3, "core-point-missed", f"a core key point is missing: {missed.label.lower()}")
     if facts.english:
-        if facts.specific_kinds == 0:
-            cap(2, "no-specifics", "no real example, number, name or time: it reads as a recited checklist")
-        elif not facts.story and not delivery.quantified_results:
+        if facts.specific_kinds == 0 and facts.reasons == 0 and delivery.word_count < RECITED_WORDS:
+            cap(
+                2,
+                "no-specifics",
+                "steps with no example, reason, number, name or time: it reads as a recited checklist",
+            )
+        if not facts.story and not delivery.quantified_results:
             cap(3, "no-example", "no concrete example or number")
         star = delivery.star
         if len(delivery.quantified_results) < 2 or (star is not None and bool(star.missing)):
@@ -130,7 +140,8 @@ def score(
     if facts.repetition >= REPEATED:
         cap(2, "repeats-itself", f"{facts.repetition:.0%} of the answer repeats what it already said")
     elif delivery.word_count > LONG_WORDS:
-        cap(3, "too-long", f"{delivery.word_count} words, about {round(delivery.speaking_seconds / 60)} min aloud")
+        limit = 2 if delivery.word_count > VERY_LONG_WORDS else 3
+        cap(limit, "too-long", f"{delivery.word_count} words, about {round(delivery.speaking_seconds / 60)} min aloud")
     if facts.mistakes and current > 1:
         current -= 1
         adjustments.append(ScoreAdjustment(rule="common-mistake", effect="-1", reason="makes a common mistake"))

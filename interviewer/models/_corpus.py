@@ -116,8 +116,9 @@ class KeyPoint(_Frozen):
     """Example phrasings a candidate might use to cover it (help semantic matching)."""
     terms: list[Text] = Field(default_factory=list)
     """Named methods, metrics or artefacts that evidence the point when the answer applies one
-    ("we scored both with RICE"), such as RICE, MoSCoW, p95, OKR or A/B test. Merely listing
-    them is not evidence. Matched as whole words, ignoring case, plurals and hyphens."""
+    ("we scored both with RICE"), such as RICE, MoSCoW, p95, OKR or A/B test, or the word that
+    names the point itself ("the lesson was to..."). Merely listing them is not evidence.
+    Matched as whole words, ignoring case, plurals and hyphens."""
     core: bool = False
     """A core point: an answer that misses it cannot score above 3."""
     shows: Literal["example", "situation", "result", "quantified"] | None = None

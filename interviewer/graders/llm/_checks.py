@@ -203,7 +203,7 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
         dataclasses.replace(facts, mistakes=len(mistakes)),
         proposed=clamped,
     )
-    notes += [f"score {a.effect}: {a.reason}" for a in breakdown.adjustments]
+    notes += [f"score {a.effect} ({a.rule}): {a.reason}" for a in breakdown.adjustments]
     score = breakdown.score
     return Judged(
         key_points=points,

@@ -79,6 +79,8 @@ class Coverage:
     """How much better the answer fits this rubric than the best-fitting other one (negative: another fits better)."""
     closest_other: str | None = None
     """Id of the question whose rubric fits best among the others."""
+    closest_other_covered: float = 0.0
+    """Share of that question's key points the judge finds covered by the answer."""
 
 
 # "I know we should agree what urgent means, but we never did": the speaker concedes
@@ -132,6 +134,19 @@ class _Judged:
     pair: bool
     """The best evidence is a run of two sentences rather than one."""
     negated: bool
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """An answer's sentences and their similarities to one rubric's key points."""
+
+    spans: list[str]
+    sentences: Sequence[Sentence]
+    sims: np.ndarray
+    """(sentences, points): each sentence's best similarity to each point."""
+    pairs: np.ndarray
+    """(sentences - 1, points): the same for each run of two adjacent sentences."""
+    signs: Mapping[str, str]
 
 
 class CoverageMatcher:
@@ -197,17 +212,10 @@ class CoverageMatcher:
         best = np.sort(similarities.max(axis=0))
         return float(best[-4:].mean())
 
-    def features(
-        self,
-        rubric: Rubric,
-        spans: Sequence[str],
-        sims: np.ndarray,
-        pairs: np.ndarray,
-        signs: Mapping[str, str],
-        words: int,
-        sentences: Sequence[Sentence],
-    ) -> tuple[np.ndarray, list[bool], dict[int, int]]:
+    def features(self, rubric: Rubric, answer: _Answer) -> tuple[np.ndarray, list[bool], dict[int, int]]:
         """Feature rows (one per key point), negation flags, and the sentence of each applied term."""
+        spans, sims, pairs, signs, sentences = answer.spans, answer.sims, answer.pairs, answer.signs, answer.sentences
+        words = sum(len(s.split()) for s in spans)
         all_terms = [t for p in rubric.key_points for t in p.terms]
         rows, negations = [], []
         term_sentence: dict[int, int] = {}
@@ -238,20 +246,11 @@ class CoverageMatcher:
         spans = [s.text for s in sentences]
         passages = self.embedder.passages([asserted_clause(span) for span in spans])
         sims, pairs = self._point_similarities(rubric.key_points, passages)
-        words = sum(len(s.split()) for s in spans)
-        return self.features(rubric, spans, sims, pairs, signs, words, sentences)[0]
+        return self.features(rubric, _Answer(spans, sentences, sims, pairs, signs))[0]
 
-    def _judge_points(
-        self,
-        rubric: Rubric,
-        spans: Sequence[str],
-        sims: np.ndarray,
-        pairs: np.ndarray,
-        signs: Mapping[str, str],
-        sentences: Sequence[Sentence],
-    ) -> list[_Judged]:
-        words = sum(len(s.split()) for s in spans)
-        x, negations, term_sentence = self.features(rubric, spans, sims, pairs, signs, words, sentences)
+    def _judge_points(self, rubric: Rubric, answer: _Answer) -> list[_Judged]:
+        sims, pairs = answer.sims, answer.pairs
+        x, negations, term_sentence = self.features(rubric, answer)
         p_covered, p_touched = self.judge.probabilities(x)
         judged: list[_Judged] = []
         for index in range(len(rubric.key_points)):
@@ -265,7 +264,11 @@ class CoverageMatcher:
             if index in term_sentence:
                 ranking.remove(term_sentence[index])
                 ranking.insert(0, term_sentence[index])
-            pair = bool(len(pairs)) and float(pairs[:, index].max()) > float(sims[:, index].max()) + 0.01
+            pair = (
+                index not in term_sentence
+                and bool(len(pairs))
+                and float(pairs[:, index].max()) > float(sims[:, index].max()) + 0.01
+            )
             judged.append(_Judged(status, float(p_covered[index]), ranking, pair, negations[index]))
         return judged
 
@@ -275,6 +278,7 @@ class CoverageMatcher:
         sentences: Sequence[Sentence],
         text: str,
         others: Sequence[Rubric] = (),
+        *,
         signs: Mapping[str, str] | None = None,
         probes: Mapping[str, Sequence[int]] | None = None,
     ) -> Coverage:
@@ -292,42 +296,41 @@ class CoverageMatcher:
             return Coverage([PointMatch(p, KeyPointStatus.missed, 0.0, "", False) for p in rubric.key_points], [], 0.0)
         passages = self.embedder.passages([asserted_clause(span) for span in spans])
         sims, pairs = self._point_similarities(rubric.key_points, passages)
-        judged = self._judge_points(rubric, spans, sims, pairs, signs, sentences)
+        answer = _Answer(spans, sentences, sims, pairs, signs)
+        judged = self._judge_points(rubric, answer)
         ids = [p.id for p in rubric.key_points]
         for point_id, indices in (probes or {}).items():
             if point_id not in ids or not indices:
                 continue
             index = ids.index(point_id)
-            reply = self._judge_reply(rubric, spans, sims, pairs, signs, sentences, list(indices), index)
+            reply = self._judge_reply(rubric, answer, list(indices), index)
             if _RANK[reply.status] > _RANK[judged[index].status]:
                 judged[index] = reply
-        points = self._assign(rubric, spans, sims, judged, signs)
-        margin, closest = None, None
+        points = self._assign(rubric, answer, judged)
+        margin, closest, other_covered = None, None, 0.0
         if others:
             own = self.topic_fit(sims)
-            fits = [(self.topic_fit(self._point_similarities(o.key_points, passages)[0]), o.question) for o in others]
-            best_fit, closest = max(fits)
+            fits = []
+            for other in others:
+                other_sims, other_pairs = self._point_similarities(other.key_points, passages)
+                fits.append((self.topic_fit(other_sims), other.question, other, other_sims, other_pairs))
+            best_fit, closest, other, other_sims, other_pairs = max(fits, key=lambda f: f[0])
             margin = own - best_fit
-        return Coverage(points, self._mistakes(rubric, passages, spans), float(sims.max()), margin, closest)
+            if margin < 0:
+                judged_other = self._judge_points(other, _Answer(spans, sentences, other_sims, other_pairs, signs))
+                other_covered = sum(j.status is KeyPointStatus.covered for j in judged_other) / len(judged_other)
+        return Coverage(
+            points, self._mistakes(rubric, passages, spans), float(sims.max()), margin, closest, other_covered
+        )
 
-    def _judge_reply(
-        self,
-        rubric: Rubric,
-        spans: Sequence[str],
-        sims: np.ndarray,
-        pairs: np.ndarray,
-        signs: Mapping[str, str],
-        sentences: Sequence[Sentence],
-        indices: list[int],
-        point: int,
-    ) -> _Judged:
+    def _judge_reply(self, rubric: Rubric, answer: _Answer, indices: list[int], point: int) -> _Judged:
         """The probed point judged on the reply alone: it answers a question about that point."""
+        spans, sims, pairs, sentences = answer.spans, answer.sims, answer.pairs, answer.sentences
         sub = sims[indices]
         contiguous = indices == list(range(indices[0], indices[0] + len(indices)))
         sub_pairs = pairs[indices[0] : indices[-1]] if contiguous and len(indices) > 1 else np.zeros((0, sims.shape[1]))
-        reply = self._judge_points(
-            rubric, [spans[i] for i in indices], sub, sub_pairs, {}, [sentences[i] for i in indices]
-        )[point]
+        reply_answer = _Answer([spans[i] for i in indices], [sentences[i] for i in indices], sub, sub_pairs, {})
+        reply = self._judge_points(rubric, reply_answer)[point]
         ranking = [indices[i] for i in reply.ranking]
         status = reply.status
         best = float(sub[:, point].max())
@@ -340,15 +343,9 @@ class CoverageMatcher:
                 status = KeyPointStatus.partial
         return _Judged(status, reply.confidence, ranking, reply.pair, reply.negated)
 
-    def _assign(
-        self,
-        rubric: Rubric,
-        spans: Sequence[str],
-        sims: np.ndarray,
-        judged: Sequence[_Judged],
-        signs: Mapping[str, str],
-    ) -> list[PointMatch]:
+    def _assign(self, rubric: Rubric, answer: _Answer, judged: Sequence[_Judged]) -> list[PointMatch]:
         """Evidence for each point that is not missed, one sentence backing at most two points."""
+        spans, sims, signs = answer.spans, answer.sims, answer.signs
         touched = sum(1 for j in judged if j.status is not KeyPointStatus.missed)
         capacity = max(MAX_POINTS_PER_SENTENCE, -(-touched // max(len(spans), 1)))
         used: dict[int, int] = {}
@@ -375,10 +372,14 @@ class CoverageMatcher:
                         # Its best sentence already backs two other points; the next one is weaker.
                         status = KeyPointStatus.partial if status is KeyPointStatus.covered else KeyPointStatus.missed
                     if status is not KeyPointStatus.missed:
-                        used[chosen] = used.get(chosen, 0) + 1
-                        evidence = spans[chosen]
+                        backing = [chosen]
                         if verdict.pair and chosen == ranking[0]:
-                            evidence = _with_neighbour(spans, sims, chosen, index)
+                            neighbour = _neighbour(spans, sims, chosen, index)
+                            if neighbour is not None and used.get(neighbour, 0) < capacity:
+                                backing = sorted([chosen, neighbour])
+                        for i in backing:
+                            used[i] = used.get(i, 0) + 1
+                        evidence = " ".join(spans[i] for i in backing)
             results[index] = PointMatch(
                 point, status, float(sims[:, index].max()), evidence, verdict.negated, round(verdict.confidence, 3)
             )
@@ -400,10 +401,10 @@ class CoverageMatcher:
 _RANK = {KeyPointStatus.missed: 0, KeyPointStatus.partial: 1, KeyPointStatus.covered: 2}
 
 
-def _with_neighbour(spans: Sequence[str], sims: np.ndarray, index: int, point: int) -> str:
-    """The sentence and whichever neighbour is closer to the point, as one span of evidence."""
+def _neighbour(spans: Sequence[str], sims: np.ndarray, index: int, point: int) -> int | None:
+    """Whichever neighbour of a sentence is closer to the point (the pair is the evidence)."""
     before = float(sims[index - 1, point]) if index > 0 else -1.0
     after = float(sims[index + 1, point]) if index + 1 < len(spans) else -1.0
     if before < 0 and after < 0:
-        return spans[index]
-    return f"{spans[index - 1]} {spans[index]}" if before > after else f"{spans[index]} {spans[index + 1]}"
+        return None
+    return index - 1 if before > after else index + 1

@@ -29,9 +29,9 @@ from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ._cache import FeedbackCache
 from ._coverage import Coverage, CoverageMatcher, Thresholds
-from ._judge import Judge, bundled_judge
 from ._delivery import example_sentence, measure_delivery
 from ._guards import detect_guards
+from ._judge import Judge, bundled_judge
 from ._scoring import improvements, strengths, summary
 from ._specificity import english_share, repetition, specifics
 from ._text import Sentence, split_sentences, words
@@ -80,25 +80,30 @@ class OfflineGrader(Grader):
         return self._fingerprint
 
     def _others(self, request: GradeRequest) -> list[Rubric]:
-        """The other questions of the same role: an answer that fits one of them better is off-topic.
-
-        Only the candidate's own role, so the feedback never names a question from an interview
-        they are not having.
-        """
+        """Every other question's rubric: an answer that fits one of them better is off-topic."""
         corpus = self._corpus or load_corpus()
-        role = corpus.roles.get(request.role.id)
-        rubrics = list(role.rubrics.values()) if role is not None else []
+        rubrics = [r for role in corpus.roles.values() for r in role.rubrics.values()]
         if not any(r.question == request.rubric.question for r in rubrics):
             return []  # a question from elsewhere: no reference set to compare with
         return [r for r in rubrics if r.question != request.rubric.question]
 
-    def _off_topic(self, coverage: Coverage) -> str | None:
+    def _off_topic(self, coverage: Coverage, request: GradeRequest) -> str | None:
         t = self._thresholds
         if coverage.relevance < t.relevant:
             return "No sentence comes close to any key point of this question."
-        if coverage.topic_margin is not None and coverage.topic_margin < t.topic_margin:
-            return f"The answer fits another question ({coverage.closest_other}) better than this one."
-        return None
+        if coverage.topic_margin is None or coverage.topic_margin >= t.topic_margin:
+            return None
+        covered = sum(1 for p in coverage.points if p.status is KeyPointStatus.covered) / len(coverage.points)
+        if covered > coverage.closest_other_covered + OWN_COVERAGE_MARGIN:
+            return None  # it clearly covers more of this question than of the one it resembles
+        corpus = self._corpus or load_corpus()
+        role = corpus.roles.get(request.role.id)
+        if role is not None and coverage.closest_other in role.rubrics:
+            return (
+                f"The answer fits another question of this interview ({coverage.closest_other}) better than this one."
+            )
+        # Never name a question from a role the candidate is not interviewing for.
+        return "The answer reads as an answer to a different question, not to the one asked."
 
     @property
     def matcher(self) -> CoverageMatcher:
@@ -161,10 +166,12 @@ class OfflineGrader(Grader):
             sentences,
             text,
             self._others(request),
-            _signs(sentences, delivery) if english else {},
-            _probe_sentences(sentences, probes),
+            signs=_signs(sentences, delivery) if english else {},
+            probes=_probe_sentences(sentences, probes),
         )
-        guards = detect_guards(text, tokens, delivery, off_topic=self._off_topic(coverage) if sentences else None)
+        guards = detect_guards(
+            text, tokens, delivery, off_topic=self._off_topic(coverage, request) if sentences else None
+        )
         if any(g.cap == 0 or g.kind is GuardKind.off_topic for g in guards):
             # Nothing in an unreadable or off-topic answer covers this rubric, whatever the embeddings say.
             coverage = Coverage(
@@ -201,8 +208,10 @@ class OfflineGrader(Grader):
             summary=summary(results, delivery, guards),
             key_points=results,
             mistakes=mistakes,
-            strengths=strengths(results, rubric.key_points, delivery, guards),
-            improvements=improvements(results, rubric.key_points, delivery, mistakes, guards, breakdown.adjustments),
+            strengths=strengths(results, rubric.key_points, delivery, guards, adjustments=breakdown.adjustments),
+            improvements=improvements(
+                results, rubric.key_points, delivery, mistakes, guards, adjustments=breakdown.adjustments
+            ),
             delivery=delivery,
             guards=guards,
             grader=self.name,
@@ -231,6 +240,7 @@ def answer_facts(
         delivery=delivery,
         specific_kinds=detail.kinds,
         story=detail.has_story,
+        reasons=detail.reasons,
         repetition=repetition(text),
         english=english_share(words(text)) >= ENGLISH_SHARE,
         mistakes=mistakes,
@@ -238,6 +248,8 @@ def answer_facts(
     )
 
 
+OWN_COVERAGE_MARGIN = 0.1
+"""An answer that resembles another question is still on topic if it covers this many more of this one's points."""
 ENGLISH_SHARE = 0.2
 """English prose has a third or more of its words from `FUNCTION_WORDS`; Spanish or German, well under a fifth."""
 
@@ -255,8 +267,9 @@ def not_assessed(rubric: Rubric, *, english: bool = True) -> list[str]:
     if not english:
         out.append(
             "The answer is not in English and the rubric is: key points were matched by meaning across languages, "
-            "but STAR parts, specific details, hedges and fillers are only read in English, so the score does not "
-            "rest on them."
+            "and STAR parts, specific details, hedges and fillers are only read in English, so the score does not "
+            "rest on them. Scores across languages run lower than for the same answer in English (up to two "
+            "points on our labelled translations): answer in English for a score you can compare."
         )
     return out
 

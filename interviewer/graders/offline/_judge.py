@@ -161,7 +161,7 @@ def _cut(p: np.ndarray, y: np.ndarray, precision: float, counted: np.ndarray) ->
 
 
 def fit_judge(
-    x: np.ndarray, status: Sequence[str], *, precision: float = 0.9, l2: float = 1.0, trained_on: str = ""
+    x: np.ndarray, status: Sequence[str], *, precision: float = 0.87, l2: float = 1.0, trained_on: str = ""
 ) -> Judge:
     """Fit both models on feature rows and gold statuses (covered, partial or missed).
 

@@ -29,6 +29,7 @@ _STAR_ADVICE = {
     StarPart.action: "Say what you did yourself, step by step, with 'I' rather than 'we'.",
     StarPart.result: "Finish with the result, ideally a number, and what you learned.",
 }
+_UNEARNED = {"no-specifics", "repeats-itself", "too-long"}
 _ADVICE = {
     "no-specifics": "Name a real example: when it happened, who was involved, what you did and what changed, "
     "with a number if you have one. A list of steps with no case behind it sounds recited.",
@@ -44,9 +45,15 @@ def strengths(
     points: Sequence[KeyPoint],
     delivery: DeliveryMetrics,
     guards: Sequence[GuardResult],
+    *,
+    adjustments: Sequence[ScoreAdjustment] = (),
 ) -> list[str]:
-    """What the answer does well, each with the evidence that shows it; empty when guards fired."""
-    if any(g.cap <= 1 for g in guards):
+    """What the answer does well, each with the evidence that shows it.
+
+    Empty when guards fired or the answer was capped as recited, padded or far too long
+    (its points are there, but not earned).
+    """
+    if any(g.cap <= 1 for g in guards) or any(a.rule in _UNEARNED for a in adjustments):
         return []
     core = {p.id for p in points if p.core}
     covered = sorted((r for r in results if r.status is KeyPointStatus.covered), key=lambda r: (r.id not in core,))
@@ -66,6 +73,7 @@ def improvements(
     delivery: DeliveryMetrics,
     mistakes: Sequence[MistakeFound],
     guards: Sequence[GuardResult],
+    *,
     adjustments: Sequence[ScoreAdjustment] = (),
 ) -> list[str]:
     """Concrete changes that would raise the score, most important first."""

@@ -42,6 +42,11 @@ _OUTCOME = re.compile(
     r"|renewed|stopped|hit|reached|saved)\b",
     re.IGNORECASE,
 )
+_REASON = re.compile(
+    r"\b(?:because|since|so that|so (?:we|i|you|they|it|the)|if|unless|otherwise|which means|that way|rather than"
+    r"|instead of|in order to|as long as|depends|but|although|though)\b",
+    re.IGNORECASE,
+)
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s[A-Z][a-zà-ÿ]+)*\b|\b[A-Z]{2,}[a-z]?\b")
 _NOT_NAMES = frozenset(
     {"I", "I'd", "I'm", "I've", "I'll", "OK", "Okay", "So", "And", "But", "Then", "First", "Second", "Also", "AI"}
@@ -54,6 +59,8 @@ class Specifics:
 
     found: dict[str, str]
     """`numbers`, `names`, `time`, `story`, `outcome` → an example."""
+    reasons: int = 0
+    """Sentences that give a reason or a condition ("because", "so that", "if", "unless"...)."""
 
     @property
     def kinds(self) -> int:
@@ -71,8 +78,10 @@ def specifics(sentences: Sequence[Sentence], quantities: Sequence[str]) -> Speci
     if quantities:
         found["numbers"] = quantities[0]
     past = 0
+    reasons = 0
     for sentence in sentences:
         text = sentence.text
+        reasons += bool(_REASON.search(text))
         if "time" not in found and (match := _TIME.search(text)):
             found["time"] = match.group(0)
         for match in _NAME.finditer(text):
@@ -90,7 +99,7 @@ def specifics(sentences: Sequence[Sentence], quantities: Sequence[str]) -> Speci
             found["outcome"] = text
     if past < 2:
         found.pop("story", None)
-    return Specifics(found)
+    return Specifics(found, reasons)
 
 
 def repetition(text: str, n: int = 6) -> float:

@@ -24,7 +24,8 @@ _BEFORE = re.compile(
     re.IGNORECASE,
 )
 _AFTER = re.compile(
-    r"^\s*(?:[:=]\s*)?(?:\d|score|scores|scoring|showed|shows|put|ranked|gave|came out|said|went|dropped|"
+    r"^\s*(?:[:=]\s*)?(?:(?:for me |here )?(?:was|is|were)\s+(?:to|that|\d)|\d|score|scores|scoring|showed|shows"
+    r"|put|ranked|gave|came out|said|went|dropped|"
     r"fell|rose|under|below|above|over|at \d|ratio|rate|target|results?|numbers?|table|sheet|exercise|"
     r"session|workshop|plan|review|grid|matrix|dashboard|check)\b",
     re.IGNORECASE,
