@@ -223,3 +223,15 @@ def test_off_topic_in_one_role_never_names_a_question_of_another(corpus: Corpus,
     feedback = _grade(corpus, grader, "pom-release-orchestration", case["answer"])
     assert feedback.score <= 1
     assert "dpo-" not in feedback.summary + " ".join(feedback.improvements) + feedback.headline
+
+
+@pytest.mark.xfail(strict=True, reason="still seen: the judge misses a point a sentence makes while it backs another")
+def test_meeting_teams_and_customers_is_seen_in_a_first_90_days_plan(corpus: Corpus, grader: OfflineGrader) -> None:
+    answer = (
+        "The first month I'd mostly listen: read the docs, use the product myself, and sit with engineering, "
+        "design, sales and support to learn how things work today. I'd also join ten or so customer calls. In the "
+        "second month I'd audit the roadmap against the business goals and look for one or two quick wins, like a "
+        "support issue we can fix in a sprint."
+    )
+    feedback = _grade(corpus, grader, "dpo-first-90-days", answer)
+    assert _status(feedback, "meets-people-and-customers") is not KeyPointStatus.missed
