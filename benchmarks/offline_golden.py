@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -27,26 +27,12 @@ from judge_data import collect  # noqa: E402
 from interviewer.corpus import load_corpus  # noqa: E402
 from interviewer.embedders import default_embedder  # noqa: E402
 from interviewer.evals import load_dataset  # noqa: E402
-from interviewer.evals._dataset import Case  # noqa: E402
+from interviewer.evals._dataset import Case, tier_representatives  # noqa: E402
 from interviewer.evals._runner import request_for  # noqa: E402
 from interviewer.graders import OfflineGrader  # noqa: E402
 from interviewer.graders.offline._judge import fit_judge  # noqa: E402
 from interviewer.graders.offline._text import split_sentences  # noqa: E402
 from interviewer.models import AdversarialKind, Feedback, KeyPointStatus, Tier  # noqa: E402
-
-
-def _tier_cases(cases: list[tuple[Case, Feedback]]) -> dict[str, dict[Tier, int]]:
-    """Per question, one score per tier: the original tiered answers (not probes or translations)."""
-    chosen: dict[str, dict[Tier, tuple[bool, int]]] = defaultdict(dict)
-    for case, feedback in cases:
-        c = case.case
-        if c.tier is None or c.translation_of is not None:
-            continue
-        plain = not c.probes
-        current = chosen[case.question.id].get(c.tier)
-        if current is None or (plain and not current[0]):
-            chosen[case.question.id][c.tier] = (plain, feedback.score)
-    return {q: {t: s for t, (_, s) in tiers.items()} for q, tiers in chosen.items()}
 
 
 def metrics(results: list[tuple[Case, Feedback]]) -> dict[str, float | str]:
@@ -58,8 +44,9 @@ def metrics(results: list[tuple[Case, Feedback]]) -> dict[str, float | str]:
     n = len(results)
     in_band = sum(c.case.gold.score_band.distance(f.score) == 0 for c, f in results) / n
     ok = total = 0
-    for scores in _tier_cases(results).values():
-        ranked = [scores[t] for t in (Tier.strong, Tier.adequate, Tier.weak) if t in scores]
+    scores_by_id = {c.id: f.score for c, f in results}
+    for tiers in tier_representatives(c for c, _ in results).values():
+        ranked = [scores_by_id[tiers[t]] for t in (Tier.strong, Tier.adequate, Tier.weak) if t in tiers]
         for i in range(len(ranked)):
             for j in range(i + 1, len(ranked)):
                 total += 1

@@ -170,3 +170,26 @@ def test_cli_corpus_check_bad_path(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no such directory" in result.output
     assert "Traceback" not in result.output
+
+
+URGENT = "rubrics/digital-product-owner/dpo-prioritise-urgent.yaml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("      - RICE\n", "      - RICE\n      - rice\n", r"key_points\[2\]\.terms\[1\]: term 'rice' is listed twice"),
+        ("      - RICE\n", "      - RICE\n      - the\n", r"key_points\[2\]\.terms\[1\]: term 'the' is a common word"),
+        (
+            "      - critical path\n",
+            "      - critical path\n      - MoSCoW\n",
+            r"also a term of key point 'impact-effort'",
+        ),
+        ("      - RICE\n", "      - a b c d e f\n", r"has more than 5 words"),
+    ],
+    ids=["duplicate", "common-word", "two-points", "too-long"],
+)
+def test_bad_rubric_terms_are_reported(corpus_copy: Path, old: str, new: str, expected: str) -> None:
+    _edit(corpus_copy / URGENT, old, new)
+    problems = _check(corpus_copy)
+    assert any(URGENT in p and re.search(expected, p) for p in problems), problems

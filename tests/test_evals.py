@@ -269,8 +269,9 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
 ) -> None:
     dataset = load_dataset(small, corpus)
     settings = LLMSettings(model="judge", base_url="http://127.0.0.1:9/v1")
-    # The scoring policy caps a flattering judge (it scores well here); the candidate finds less.
-    for name, status, score in (("good", "covered", 5), ("harsh", "partial", 2)):
+    # The same key points, a score two lower: the shared policy keeps a model's score within one of what its
+    # points give, so this is the regression a prompt change can still make (a flattering judge gets capped).
+    for name, status, score in (("good", "partial", 4), ("stingy", "partial", 2)):
         with _judge_server(status, score) as server:
             config = EvalConfig(
                 grader="llm",
@@ -280,15 +281,15 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
             )
             _, results = run_eval(dataset, corpus, config, RunStore(tmp_path / name))
             RunStore(tmp_path / name).write_json("summary.json", compute_summary(dataset, results, 1))
-    args = ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "harsh"), "-d", str(small)]
+    args = ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "stingy"), "-d", str(small)]
     same = runner.invoke(
         app,
         ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "good"), "-d", str(small), "--fail-on-regression"],
     )
     assert same.exit_code == 0 and "no regression" in same.output
-    # A candidate that finds far less: even on ten cases the default ("ci") mode calls it a regression...
-    assert runner.invoke(app, [*args, "--fail-on-regression"]).exit_code == 1
-    # ...and "point" mode gates on the deltas alone.
+    # Ten cases: the paired interval is wide, so the default ("ci") mode does not call it a regression...
+    assert runner.invoke(app, [*args, "--fail-on-regression"]).exit_code == 0
+    # ...while "point" mode gates on the deltas alone.
     strict = tmp_path / "strict.toml"
     strict.write_text('mode = "point"\ndefault = 0.05\n')
     args += ["--tolerances", str(strict)]
@@ -362,3 +363,32 @@ def test_worker_processes_give_the_same_results(small: Path, tmp_path: Path, cor
     assert sorted(seen) == sorted(c.id for c in dataset.cases)
     assert compute_summary(dataset, one, 1)["overall"] == compute_summary(dataset, two, 1)["overall"]
     assert len(RunStore(tmp_path / "two").results()) == len(dataset.cases)
+
+
+def test_follow_up_and_translation_references_are_checked(small: Path) -> None:
+    path = small / "dpo-prioritise-urgent.yaml"
+    path.write_text(
+        path.read_text()
+        + """  - id: dpo-prioritise-urgent-probe
+    tier: adequate
+    probes: a follow-up about a point the rubric does not have
+    answer: I rank the requests with the team.
+    follow_ups:
+      - key_point: made-up-point
+        question: What about dependencies?
+        answer: If one fix unblocks others, it goes first.
+    gold: {key_points: [], score: 2, score_band: {low: 1, high: 2}}
+    labelled_by: a test
+  - id: dpo-prioritise-urgent-es
+    tier: adequate
+    language: es
+    translation_of: dpo-prioritise-urgent-nowhere
+    answer: Ordeno las peticiones con el equipo.
+    gold: {key_points: [], score: 2, score_band: {low: 1, high: 2}}
+    labelled_by: a test
+"""
+    )
+    result = runner.invoke(app, ["eval", "check", "-d", str(small)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "follow_ups[0].key_point: unknown key point id 'made-up-point'" in result.output
+    assert "translation_of: 'dpo-prioritise-urgent-nowhere' is not a case in this file" in result.output

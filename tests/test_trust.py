@@ -235,3 +235,17 @@ def test_meeting_teams_and_customers_is_seen_in_a_first_90_days_plan(corpus: Cor
     )
     feedback = _grade(corpus, grader, "dpo-first-90-days", answer)
     assert _status(feedback, "meets-people-and-customers") is not KeyPointStatus.missed
+
+
+@pytest.mark.xfail(
+    strict=True, reason="still seen: a short sentence that makes a point plainly is below the judge's cut"
+)
+def test_no_weekends_counts_as_keeping_the_team_going_sensibly(corpus: Corpus, grader: OfflineGrader) -> None:
+    answer = (
+        "Last spring our biggest client asked for email receipts in four weeks; engineering estimated ten. "
+        "I sat down with the tech lead and we cut the scope to one receipt template. We ran a fifteen-minute "
+        "stand-up every morning and I cleared blockers myself. Nobody worked weekends. We shipped two days early "
+        "and 40% of shoppers opted in. The lesson for me was to agree the cut scope early, not to push the team."
+    )
+    feedback = _grade(corpus, grader, "dpo-tight-deadline", answer)
+    assert _status(feedback, "team-sustainability") is not KeyPointStatus.missed

@@ -349,7 +349,9 @@ def _side(side: dict[str, Any]) -> str:
         return str(side.get("error", "-"))
     covered = sum(1 for s in side.get("key_points", {}).values() if s == "covered")
     guards = f" · guards: {', '.join(side['guards'])}" if side.get("guards") else ""
-    return f"score {side['score']} · {covered} covered{guards}\n{side.get('summary', '')[:90]}"
+    return (
+        f"score {side['score']} · {covered} covered{guards}\n{(side.get('headline') or side.get('summary', ''))[:90]}"
+    )
 
 
 @eval_app.command("bless")

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from typing import TypeVar
 from pydantic import BaseModel
 
 from .._paths import bundled_data_root
+from .._words import FUNCTION_WORDS, normalise_term
 from ..exceptions import CorpusError, Problem, UsageError
 from ..models import Competency, Question, Role, RoleRubric, Rubric
 from ._validate import validate_located
@@ -156,40 +156,6 @@ def _yaml_files(folder: Path) -> list[Path]:
 
 
 _MAX_TERM_WORDS = 5
-_COMMON = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "the",
-        "of",
-        "to",
-        "in",
-        "on",
-        "for",
-        "with",
-        "is",
-        "are",
-        "was",
-        "it",
-        "we",
-        "i",
-        "you",
-        "they",
-        "this",
-        "that",
-        "be",
-        "or",
-        "as",
-        "at",
-        "by",
-    ]
-)
-
-
-def normalise_term(term: str) -> str:
-    """Lowercase, hyphens and slashes to spaces, single spaces (as the graders match terms)."""
-    return " ".join(re.sub(r"[-‑/_]+", " ", term.lower()).split())
 
 
 def _check_terms(c: _Collector, loc: LocatedData, path: Path, rubric: Rubric) -> None:
@@ -205,7 +171,7 @@ def _check_terms(c: _Collector, loc: LocatedData, path: Path, rubric: Rubric) ->
             seen.add(key)
             if len(key.split()) > _MAX_TERM_WORDS:
                 c.add(loc, path, where, f"term {term!r} has more than {_MAX_TERM_WORDS} words; name the method itself")
-            elif key in _COMMON or len(key) < 2:
+            elif key in FUNCTION_WORDS or len(key) < 2:
                 c.add(loc, path, where, f"term {term!r} is a common word, not a named method or metric; remove it")
             if key in owner and owner[key] != point.id:
                 c.add(

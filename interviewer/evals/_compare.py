@@ -158,6 +158,7 @@ def _side(row: CaseRow) -> dict[str, Any]:
         return {"score": None, "error": "no feedback"}
     return {
         "score": feedback.score,
+        "headline": feedback.headline,
         "summary": feedback.summary,
         "key_points": {k.id: k.status.value for k in feedback.key_points},
         "guards": [g.kind.value for g in feedback.guards],

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +12,9 @@ from ..corpus import Corpus
 from ..corpus._validate import validate_located
 from ..corpus._yaml import LocatedData, YamlProblem, read_yaml
 from ..exceptions import CorpusError, Problem, UsageError
-from ..models import AdversarialKind, EvalCase, EvalFile, Question, Rubric
+from ..models import AdversarialKind, EvalCase, EvalFile, Question, Rubric, Tier
 
-__all__ = ["Case", "Dataset", "check_dataset", "load_dataset"]
+__all__ = ["Case", "Dataset", "check_dataset", "load_dataset", "tier_representatives"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,23 @@ class Dataset:
     cases: tuple[Case, ...]
     hash: str
     """SHA-256 (16 hex digits) of every file's bytes: a run is tied to exactly this data."""
+
+
+def tier_representatives(cases: Iterable[Case]) -> dict[str, dict[Tier, str]]:
+    """Per question, the id of the case that stands for each tier in the tier-ordering metric.
+
+    The original tiered answer where there is one, else the first probe of that tier; a
+    translation never stands in (it is measured against its English twin).
+    """
+    chosen: dict[str, dict[Tier, Case]] = defaultdict(dict)
+    for case in cases:
+        tier = case.case.tier
+        if tier is None or case.case.translation_of is not None:
+            continue
+        current = chosen[case.question.id].get(tier)
+        if current is None or (current.case.probes and not case.case.probes):
+            chosen[case.question.id][tier] = case
+    return {q: {t: c.id for t, c in tiers.items()} for q, tiers in chosen.items()}
 
 
 def _files(path: Path) -> list[Path]:

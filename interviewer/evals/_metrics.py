@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ..graders.llm._checks import QuoteFinder
 from ..models import AdversarialKind, Feedback, KeyPointStatus, Tier
-from ._dataset import Case, Dataset
+from ._dataset import Case, Dataset, tier_representatives
 from ._results import CaseResult
 
 __all__ = [
@@ -347,20 +347,10 @@ def _reference(rows: Sequence[CaseRow]) -> dict[str, Any]:
 
 
 def _tier_ordering(rows: Sequence[CaseRow]) -> dict[str, Any]:
-    """Per question, one answer per tier: the original tiered answer, else the first probe of that tier.
-
-    Translations never stand in for a tier (they are measured against their English twin).
-    """
-    chosen: dict[str, dict[Tier, tuple[bool, int]]] = defaultdict(dict)
-    for row in rows:
-        case = row.case.case
-        if not row.ok or case.tier is None or case.translation_of is not None:
-            continue
-        plain = not case.probes
-        current = chosen[row.case.question.id].get(case.tier)
-        if current is None or (plain and not current[0]):
-            chosen[row.case.question.id][case.tier] = (plain, row.score)
-    by_question = {q: {t: score for t, (_, score) in tiers.items()} for q, tiers in chosen.items()}
+    """Per question, the tiers' representative answers (`tier_representatives`) ranked by score."""
+    by_id = {row.case.id: row.score for row in rows if row.ok}
+    chosen = tier_representatives(row.case for row in rows if row.ok)
+    by_question = {q: {t: by_id[i] for t, i in tiers.items()} for q, tiers in chosen.items()}
     pairs = right = ties = 0
     per_question: dict[str, float] = {}
     order = [Tier.strong, Tier.adequate, Tier.weak]

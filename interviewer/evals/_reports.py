@@ -129,7 +129,7 @@ def junit_xml(spec: RunSpec, dataset: Dataset, results: Sequence[CaseResult]) ->
             failure = ET.SubElement(
                 case, "failure", message=f"score {row.score} outside gold band {row.band_low}-{row.band_high}"
             )
-            failure.text = row.feedback.summary if row.feedback else ""
+            failure.text = f"{row.feedback.headline} {row.feedback.summary}".strip() if row.feedback else ""
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

@@ -68,10 +68,6 @@ class ScoreBreakdown:
     adjustments: tuple[ScoreAdjustment, ...]
     score: int
 
-    @property
-    def caps(self) -> tuple[str, ...]:
-        return tuple(f"{a.reason} ({a.effect})" for a in self.adjustments)
-
 
 def coverage_ratio(points: Sequence[tuple[KeyPoint, KeyPointStatus]]) -> float:
     """Weighted share of key points covered (partial counts half)."""

@@ -35,12 +35,16 @@ _NEGATION = re.compile(
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Cosine-similarity cut-offs for one embedder, calibrated on `benchmarks/data`."""
+    """Cosine-similarity cut-offs for one embedder, calibrated on `benchmarks/data`.
+
+    Key-point statuses come from the judge; `covered` and `partial` are the single cut-offs of
+    `benchmarks/embedders.py`, and `partial` also decides a follow-up reply about its point.
+    """
 
     covered: float
-    """A sentence at or above this covers the key point."""
+    """A sentence at or above this covers the key point (single-cut-off baseline)."""
     partial: float
-    """At or above this (and below `covered`) the point is partly covered."""
+    """At or above this a point is partly covered; a follow-up reply about its point, covered."""
     relevant: float
     """If no key point reaches this, the answer is about something else."""
     mistake: float
@@ -123,6 +127,8 @@ def rubric_query_texts(rubric: Rubric) -> list[str]:
 
 MAX_POINTS_PER_SENTENCE = 2
 """A sentence is evidence for at most this many points (unless the answer has too few sentences)."""
+PAIR_MARGIN = 0.025
+"""A run of two sentences is the evidence only when it is this much closer to the point than any one sentence."""
 
 
 @dataclass(frozen=True)
@@ -131,8 +137,8 @@ class _Judged:
     confidence: float
     ranking: list[int]
     """Sentence indices, best evidence first."""
-    pair: bool
-    """The best evidence is a run of two sentences rather than one."""
+    pair_at: int | None
+    """When a run of two sentences covers the point clearly better than any one: where it starts."""
     negated: bool
 
 
@@ -264,12 +270,12 @@ class CoverageMatcher:
             if index in term_sentence:
                 ranking.remove(term_sentence[index])
                 ranking.insert(0, term_sentence[index])
-            pair = (
-                index not in term_sentence
-                and bool(len(pairs))
-                and float(pairs[:, index].max()) > float(sims[:, index].max()) + 0.01
-            )
-            judged.append(_Judged(status, float(p_covered[index]), ranking, pair, negations[index]))
+            pair_at = None
+            if index not in term_sentence and len(pairs):
+                best_pair = int(pairs[:, index].argmax())
+                if float(pairs[best_pair, index]) > float(sims[:, index].max()) + PAIR_MARGIN:
+                    pair_at = best_pair
+            judged.append(_Judged(status, float(p_covered[index]), ranking, pair_at, negations[index]))
         return judged
 
     def match(
@@ -341,14 +347,15 @@ class CoverageMatcher:
                 status = KeyPointStatus.covered
             elif best >= self.thresholds.relevant and status is KeyPointStatus.missed:
                 status = KeyPointStatus.partial
-        return _Judged(status, reply.confidence, ranking, reply.pair, reply.negated)
+        pair_at = indices[reply.pair_at] if reply.pair_at is not None else None
+        return _Judged(status, reply.confidence, ranking, pair_at, reply.negated)
 
     def _assign(self, rubric: Rubric, answer: _Answer, judged: Sequence[_Judged]) -> list[PointMatch]:
         """Evidence for each point that is not missed, one sentence backing at most two points."""
         spans, sims, signs = answer.spans, answer.sims, answer.signs
         touched = sum(1 for j in judged if j.status is not KeyPointStatus.missed)
         capacity = max(MAX_POINTS_PER_SENTENCE, -(-touched // max(len(spans), 1)))
-        used: dict[int, int] = {}
+        used: dict[str, int] = {}  # by text: a sentence said twice is still one piece of evidence
         order = sorted(range(len(judged)), key=lambda i: (-_RANK[judged[i].status], -judged[i].confidence))
         results: dict[int, PointMatch] = {}
         for index in order:
@@ -358,12 +365,16 @@ class CoverageMatcher:
             if sign is not None and status is KeyPointStatus.missed:
                 status = KeyPointStatus.partial
             evidence = ""
+            pair_at = verdict.pair_at
             if status is not KeyPointStatus.missed:
                 ranking = list(verdict.ranking)
-                if sign is not None and sign in spans and judged[index].status is KeyPointStatus.missed:
+                if sign is not None and sign in spans:
+                    # The structural sign the rubric names ("shows: result") is the evidence to quote.
+                    ranking.remove(spans.index(sign))
                     ranking.insert(0, spans.index(sign))
+                    pair_at = None
                 best_sim = float(sims[ranking[0], index])
-                free = [i for i in ranking if used.get(i, 0) < capacity]
+                free = [i for i in ranking if used.get(spans[i], 0) < capacity]
                 if not free:
                     status = KeyPointStatus.missed
                 else:
@@ -373,12 +384,12 @@ class CoverageMatcher:
                         status = KeyPointStatus.partial if status is KeyPointStatus.covered else KeyPointStatus.missed
                     if status is not KeyPointStatus.missed:
                         backing = [chosen]
-                        if verdict.pair and chosen == ranking[0]:
-                            neighbour = _neighbour(spans, sims, chosen, index)
-                            if neighbour is not None and used.get(neighbour, 0) < capacity:
-                                backing = sorted([chosen, neighbour])
+                        if pair_at is not None and all(
+                            used.get(spans[i], 0) < capacity for i in (pair_at, pair_at + 1)
+                        ):
+                            backing = [pair_at, pair_at + 1]
                         for i in backing:
-                            used[i] = used.get(i, 0) + 1
+                            used[spans[i]] = used.get(spans[i], 0) + 1
                         evidence = " ".join(spans[i] for i in backing)
             results[index] = PointMatch(
                 point, status, float(sims[:, index].max()), evidence, verdict.negated, round(verdict.confidence, 3)
@@ -399,12 +410,3 @@ class CoverageMatcher:
 
 
 _RANK = {KeyPointStatus.missed: 0, KeyPointStatus.partial: 1, KeyPointStatus.covered: 2}
-
-
-def _neighbour(spans: Sequence[str], sims: np.ndarray, index: int, point: int) -> int | None:
-    """Whichever neighbour of a sentence is closer to the point (the pair is the evidence)."""
-    before = float(sims[index - 1, point]) if index > 0 else -1.0
-    after = float(sims[index + 1, point]) if index + 1 < len(spans) else -1.0
-    if before < 0 and after < 0:
-        return None
-    return index - 1 if before > after else index + 1

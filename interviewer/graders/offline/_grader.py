@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -70,6 +71,7 @@ class OfflineGrader(Grader):
         self._corpus = corpus
         self._cache = cache
         self._fingerprint: str | None = None
+        self._judge_key: str | None = None
         self._matcher: CoverageMatcher | None = None
 
     def _corpus_fingerprint(self) -> str:
@@ -78,6 +80,11 @@ class OfflineGrader(Grader):
             rubrics = sorted(r.model_dump_json() for role in corpus.roles.values() for r in role.rubrics.values())
             self._fingerprint = hashlib.sha256("\n".join(rubrics).encode()).hexdigest()
         return self._fingerprint
+
+    def _judge_fingerprint(self) -> str:
+        if self._judge_key is None:
+            self._judge_key = hashlib.sha256((self._judge or bundled_judge()).to_json().encode()).hexdigest()
+        return self._judge_key
 
     def _others(self, request: GradeRequest) -> list[Rubric]:
         """Every other question's rubric: an answer that fits one of them better is off-topic."""
@@ -117,14 +124,10 @@ class OfflineGrader(Grader):
 
     def coverage_features(self, request: GradeRequest) -> np.ndarray:
         """The judge's feature rows (one per key point) for an answer, as `grade` computes them (for training)."""
-        text, _, _ = _answer_text(request)
-        sentences = split_sentences(text)
-        if not sentences:
+        answer = _prepare(request)
+        if not answer.sentences:
             return np.zeros((0, 0))
-        delivery = measure_delivery(text, star=request.uses_star, rubric_terms=(), sentences=sentences)
-        english = english_share(words(text)) >= ENGLISH_SHARE
-        signs = _signs(sentences, delivery) if english else {}
-        return self.matcher.answer_features(request.rubric, sentences, signs)
+        return self.matcher.answer_features(request.rubric, answer.sentences, answer.signs)
 
     def grade(self, request: GradeRequest) -> Feedback:
         if self._cache is None:
@@ -132,7 +135,7 @@ class OfflineGrader(Grader):
         key = self._cache.key(
             __version__,
             repr(self._thresholds),
-            (self._judge or bundled_judge()).to_json(),
+            self._judge_fingerprint(),
             self._embedder.name if self._embedder is not None else E5Embedder.name,  # without loading the model
             rubric_hash(request.question, request.rubric),
             self._corpus_fingerprint(),  # the other questions decide the off-topic check
@@ -149,25 +152,16 @@ class OfflineGrader(Grader):
 
     def _grade(self, request: GradeRequest) -> Feedback:
         started = time.perf_counter()
-        text, ignored, probes = _answer_text(request)
-        tokens = words(text)
-        sentences = split_sentences(text)
+        answer = _prepare(request)
+        text, tokens, sentences, delivery = answer.text, answer.tokens, answer.sentences, answer.delivery
         rubric = request.rubric
-        delivery = measure_delivery(
-            text,
-            star=request.uses_star,
-            rubric_terms=rubric.key_terms,
-            role_terms=request.role.key_terms,
-            sentences=sentences,
-        )
-        english = english_share(tokens) >= ENGLISH_SHARE
         coverage = self.matcher.match(
             rubric,
             sentences,
             text,
             self._others(request),
-            signs=_signs(sentences, delivery) if english else {},
-            probes=_probe_sentences(sentences, probes),
+            signs=answer.signs,
+            probes=_probe_sentences(sentences, answer.probes),
         )
         guards = detect_guards(
             text, tokens, delivery, off_topic=self._off_topic(coverage, request) if sentences else None
@@ -194,7 +188,7 @@ class OfflineGrader(Grader):
             MistakeFound(id=m.mistake.id, description=m.mistake.description, evidence=m.evidence)
             for m in coverage.mistakes
         ]
-        facts = answer_facts(text, sentences, delivery, guards, mistakes=len(mistakes))
+        facts = answer_facts(text, sentences, delivery, guards, mistakes=len(mistakes), english=answer.english)
         points = [(m.key_point, m.status) for m in coverage.points]
         breakdown = policy.score(points, facts)
         return Feedback(
@@ -205,7 +199,7 @@ class OfflineGrader(Grader):
             headline=policy.headline(breakdown, points, facts),
             score_from_coverage=breakdown.from_coverage,
             score_adjustments=list(breakdown.adjustments),
-            summary=summary(results, delivery, guards),
+            summary=summary(delivery),
             key_points=results,
             mistakes=mistakes,
             strengths=strengths(results, rubric.key_points, delivery, guards, adjustments=breakdown.adjustments),
@@ -215,8 +209,8 @@ class OfflineGrader(Grader):
             delivery=delivery,
             guards=guards,
             grader=self.name,
-            not_assessed=not_assessed(rubric, english=english),
-            ignored_text=ignored,
+            not_assessed=not_assessed(rubric, english=answer.english),
+            ignored_text=answer.ignored,
             provenance=Provenance(
                 grader_version=__version__,
                 embedder=self.matcher.embedder.name,
@@ -233,16 +227,20 @@ def answer_facts(
     guards: Sequence[GuardResult],
     *,
     mistakes: int,
+    english: bool | None = None,
 ) -> policy.AnswerFacts:
-    """What the scoring policy needs beyond the key points; no model involved (milliseconds)."""
-    detail = specifics(sentences, delivery.quantified_results)
+    """What the scoring policy needs beyond the key points; no model involved (milliseconds).
+
+    `english` is measured from the text unless the caller already knows it.
+    """
+    detail = specifics(sentences, delivery.quantified_results, delivery.star)
     return policy.AnswerFacts(
         delivery=delivery,
         specific_kinds=detail.kinds,
         story=detail.has_story,
         reasons=detail.reasons,
         repetition=repetition(text),
-        english=english_share(words(text)) >= ENGLISH_SHARE,
+        english=is_english(words(text)) if english is None else english,
         mistakes=mistakes,
         guards=guards,
     )
@@ -252,6 +250,42 @@ OWN_COVERAGE_MARGIN = 0.1
 """An answer that resembles another question is still on topic if it covers this many more of this one's points."""
 ENGLISH_SHARE = 0.2
 """English prose has a third or more of its words from `FUNCTION_WORDS`; Spanish or German, well under a fifth."""
+
+
+def is_english(tokens: Sequence[str]) -> bool:
+    """Whether an answer reads as English prose (the rubric's language)."""
+    return english_share(tokens) >= ENGLISH_SHARE
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An answer as every step of grading reads it."""
+
+    text: str
+    """The answer and its follow-up replies, injections set aside."""
+    ignored: list[str]
+    probes: list[tuple[str | None, int, int]]
+    tokens: list[str]
+    sentences: list[Sentence]
+    delivery: DeliveryMetrics
+    english: bool
+    signs: dict[str, str]
+
+
+def _prepare(request: GradeRequest) -> _Prepared:
+    text, ignored, probes = _answer_text(request)
+    tokens = words(text)
+    sentences = split_sentences(text)
+    delivery = measure_delivery(
+        text,
+        star=request.uses_star,
+        rubric_terms=request.rubric.key_terms,
+        role_terms=request.role.key_terms,
+        sentences=sentences,
+    )
+    english = is_english(tokens)
+    signs = _signs(sentences, delivery) if english else {}
+    return _Prepared(text, ignored, probes, tokens, sentences, delivery, english, signs)
 
 
 def not_assessed(rubric: Rubric, *, english: bool = True) -> list[str]:

@@ -109,15 +109,8 @@ def _short(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def summary(results: Sequence[KeyPointResult], delivery: DeliveryMetrics, guards: Sequence[GuardResult]) -> str:
-    """One or two factual sentences about the answer."""
-    if guards and min(g.cap for g in guards) <= 1:
-        worst = min(guards, key=lambda g: g.cap)
-        return worst.reason
-    covered = sum(1 for r in results if r.status is KeyPointStatus.covered)
-    partial = sum(1 for r in results if r.status is KeyPointStatus.partial)
-    text = f"Covers {covered} of {len(results)} key points"
-    text += f" ({partial} more partly)." if partial else "."
+def summary(delivery: DeliveryMetrics) -> str:
+    """The delivery facts in one sentence; the headline beside it gives the score and the key-point counts."""
     facts = []
     if delivery.quantified_results:
         count = len(delivery.quantified_results)
@@ -131,4 +124,5 @@ def summary(results: Sequence[KeyPointResult], delivery: DeliveryMetrics, guards
             else f"STAR without {', '.join(p.value for p in delivery.star.missing)}"
         )
     facts.append(f"{delivery.word_count} words, about {delivery.speaking_seconds} s aloud")
-    return f"{text} {'; '.join(facts).capitalize()}."
+    text = "; ".join(facts)
+    return f"{text[0].upper()}{text[1:]}."

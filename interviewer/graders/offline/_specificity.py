@@ -12,36 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ...models import StarPart, StarParts
+from ._star import TIME_MARKER, star_parts
 from ._text import FUNCTION_WORDS, Sentence, words
 
 __all__ = ["Specifics", "english_share", "repetition", "specifics"]
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december"
-    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
-)
-_TIME = re.compile(
-    rf"\b(?:in|by|since|until|early|late|mid|end of|last|that|this|next)[ -](?:{_MONTHS})\b"
-    r"|\b(?:last|that|the following|the next|the previous|this) (?:year|quarter|month|week|sprint|spring|summer"
-    r"|autumn|fall|winter|release|launch)\b"
-    r"|\b(?:within|after|in|for|over) (?:a|one|two|three|four|five|six|eight|ten|twelve|\d+) (?:days?|weeks?"
-    r"|months?|sprints?|quarters?|years?)\b"
-    r"|\b(?:a few|two|three|four|five|several|\d+) (?:years|months|weeks|days) (?:ago|later|in)\b"
-    r"|\bq[1-4]\b|\b(?:19|20)\d\d\b|\bat my (?:last|previous|current|first) (?:job|role|company|team)\b",
-    re.IGNORECASE,
-)
-_PAST_ACTION = re.compile(
-    r"\b(?:i|we)\s+(?:then\s+|first\s+|also\s+|quickly\s+|finally\s+)?"
-    r"(?:[a-z]{2,}ed|ran|met|took|made|wrote|brought|sat|spoke|went|put|set|chose|told|gave|got|held|led|built"
-    r"|began|drew|sent|found|did|kept|won|cut|split|shipped|paid|sold|spent|thought|knew|had|was|were)\b",
-    re.IGNORECASE,
-)
-_OUTCOME = re.compile(
-    r"\b(?:as a result|in the end|ended up|which (?:led|meant)|the result|the outcome|afterwards|since then)\b"
-    r"|\b(?:increased|reduced|decreased|improved|dropped|rose|grew|halved|doubled|fell|recovered|stayed|signed"
-    r"|renewed|stopped|hit|reached|saved)\b",
-    re.IGNORECASE,
-)
 _REASON = re.compile(
     r"\b(?:because|since|so that|so (?:we|i|you|they|it|the)|if|unless|otherwise|which means|that way|rather than"
     r"|instead of|in order to|as long as|depends|but|although|though)\b",
@@ -68,37 +44,36 @@ class Specifics:
 
     @property
     def has_story(self) -> bool:
-        """A first-person account in the past tense with at least one other kind of detail."""
+        """A first-person account of something done, with at least one other kind of detail."""
         return "story" in self.found and self.kinds >= 2
 
 
-def specifics(sentences: Sequence[Sentence], quantities: Sequence[str]) -> Specifics:
-    """Concrete detail in the answer: figures, names, a time, a past-tense story, an outcome."""
+def specifics(sentences: Sequence[Sentence], quantities: Sequence[str], star: StarParts | None = None) -> Specifics:
+    """Concrete detail in the answer: figures, names, a time, a past-tense story, an outcome.
+
+    The story and its outcome are the STAR action and result (`_star.py`), whatever the question;
+    pass `star` when the delivery metrics already have it.
+    """
     found: dict[str, str] = {}
     if quantities:
         found["numbers"] = quantities[0]
-    past = 0
+    star = star or star_parts(sentences)
+    if StarPart.action in star.evidence:
+        found["story"] = star.evidence[StarPart.action]
+        if StarPart.result in star.evidence:
+            found["outcome"] = star.evidence[StarPart.result]
     reasons = 0
     for sentence in sentences:
         text = sentence.text
         reasons += bool(_REASON.search(text))
-        if "time" not in found and (match := _TIME.search(text)):
+        if "time" not in found and (match := TIME_MARKER.search(text)):
             found["time"] = match.group(0)
-        for match in _NAME.finditer(text):
-            if (
-                match.start() > 0
-                and match.group(0) not in _NOT_NAMES
-                and text[: match.start()].strip()[-1:] not in ".:"
-            ):
-                found.setdefault("names", match.group(0))
-                break
-        if _PAST_ACTION.search(text):
-            past += 1
-            found.setdefault("story", text)
-        if "outcome" not in found and past and _OUTCOME.search(text):
-            found["outcome"] = text
-    if past < 2:
-        found.pop("story", None)
+        if "names" not in found:
+            for match in _NAME.finditer(text):
+                before = text[: match.start()].strip()
+                if before and before[-1] not in ".:" and match.group(0) not in _NOT_NAMES:
+                    found["names"] = match.group(0)
+                    break
     return Specifics(found, reasons)
 
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._text import Sentence, normalise_term, term_in
+from ._text import Sentence, term_in, term_spans
 
 __all__ = ["TermUse", "term_uses"]
 
@@ -52,18 +52,10 @@ class TermUse:
     """Used in context rather than listed, named in passing or negated."""
 
 
-def _positions(term: str, lowered: str) -> list[int]:
-    key = normalise_term(term)
-    parts = [re.escape(p) for p in key.split()]
-    body = r"[\s\-‑/]+".join(parts)
-    return [m.start() for m in re.finditer(rf"(?<![a-z0-9]){body}(?:s|es|'s|’s)?(?![a-z0-9])", lowered)]
-
-
-def _applied(term: str, text: str, start: int, terms_here: int) -> bool:
+def _applied(text: str, start: int, end: int, terms_here: int) -> bool:
     lowered = text.lower()
     before = lowered[max(0, start - 60) : start]
-    after = lowered[start + len(term) :]
-    after = re.sub(r"^(?:s|es|'s|’s)\b", "", after)
+    after = lowered[end:]
     if _NEGATED.search(before) or _LISTING.search(before):
         return False
     if terms_here >= 3:
@@ -86,6 +78,6 @@ def term_uses(terms: Sequence[str], sentences: Sequence[Sentence], all_terms: Se
             continue
         here = sum(1 for t in pool if term_in(t, lowered))
         for term in terms:
-            for start in _positions(term, lowered):
-                uses.append(TermUse(term, index, _applied(term, sentence.text, start, here)))
+            for start, end in term_spans(term, lowered):
+                uses.append(TermUse(term, index, _applied(sentence.text, start, end, here)))
     return uses

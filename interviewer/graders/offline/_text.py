@@ -7,126 +7,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..._words import FUNCTION_WORDS, normalise_term
+
 __all__ = [
     "FUNCTION_WORDS",
+    "LETTER",
     "Sentence",
+    "any_of",
     "count_phrases",
     "function_word_ratio",
     "normalise_term",
     "split_sentences",
     "term_in",
+    "term_spans",
     "words",
 ]
+
+LETTER = r"[^\W\d_]"
+"""Any letter, in any script ("ñ", "é" and "ß" as much as "a")."""
+
+
+def any_of(*alternatives: str) -> str:
+    """A non-capturing group of regex alternatives."""
+    return "(?:" + "|".join(alternatives) + ")"
+
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]*(?:-[A-Za-z]+)*|\d[\d,]*(?:\.\d+)?")
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "approx.", "no.", "inc.", "cf.")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|;\s+")
-
-FUNCTION_WORDS = frozenset(
-    (
-        "a",
-        "about",
-        "after",
-        "all",
-        "also",
-        "an",
-        "and",
-        "any",
-        "are",
-        "as",
-        "at",
-        "be",
-        "because",
-        "been",
-        "before",
-        "being",
-        "but",
-        "by",
-        "can",
-        "could",
-        "did",
-        "do",
-        "does",
-        "doing",
-        "for",
-        "from",
-        "had",
-        "has",
-        "have",
-        "having",
-        "he",
-        "her",
-        "here",
-        "him",
-        "his",
-        "how",
-        "i",
-        "if",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "just",
-        "me",
-        "more",
-        "most",
-        "my",
-        "no",
-        "not",
-        "now",
-        "of",
-        "on",
-        "once",
-        "only",
-        "or",
-        "other",
-        "our",
-        "out",
-        "over",
-        "she",
-        "so",
-        "some",
-        "such",
-        "than",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "these",
-        "they",
-        "this",
-        "those",
-        "through",
-        "to",
-        "too",
-        "under",
-        "until",
-        "up",
-        "very",
-        "was",
-        "we",
-        "were",
-        "what",
-        "when",
-        "where",
-        "which",
-        "while",
-        "who",
-        "why",
-        "will",
-        "with",
-        "would",
-        "you",
-        "your",
-        "us",
-        "were",
-        "am",
-    )
-)
-"""Short words that make up a third or more of any natural English sentence."""
 
 
 @dataclass(frozen=True)
@@ -189,12 +97,6 @@ def function_word_ratio(tokens: list[str]) -> float:
 
 
 @lru_cache(maxsize=4096)
-def normalise_term(term: str) -> str:
-    """Lowercase, hyphens and slashes to spaces, single spaces."""
-    return " ".join(re.sub(r"[-‑/_]+", " ", term.lower()).split())
-
-
-@lru_cache(maxsize=4096)
 def _term_pattern(term: str) -> re.Pattern[str]:
     parts = [re.escape(p) for p in normalise_term(term).split()]
     # Allow a plural or possessive ending on the last word; hyphen or space between words.
@@ -205,6 +107,11 @@ def _term_pattern(term: str) -> re.Pattern[str]:
 def term_in(term: str, lowered_text: str) -> bool:
     """Whether `term` occurs in already-lowercased text, tolerating plurals and hyphens."""
     return _term_pattern(term).search(lowered_text) is not None
+
+
+def term_spans(term: str, lowered_text: str) -> list[tuple[int, int]]:
+    """Where `term` occurs in already-lowercased text (start, end), as `term_in` matches it."""
+    return [m.span() for m in _term_pattern(term).finditer(lowered_text)]
 
 
 def count_phrases(lowered_text: str, phrases: Iterable[str]) -> dict[str, int]:
