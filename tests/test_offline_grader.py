@@ -18,6 +18,7 @@ from interviewer.embedders._e5 import E5_STORE
 from interviewer.embedders._store import VectorStore
 from interviewer.graders import Exchange, GradeRequest, OfflineGrader
 from interviewer.graders.offline import E5_THRESHOLDS, FeedbackCache
+from interviewer.graders.offline._cache import code_fingerprint
 from interviewer.graders.offline._vectors import corpus_query_texts
 from interviewer.models import AdversarialKind, EvalFile, Feedback, GuardKind, KeyPointStatus, Tier
 
@@ -127,7 +128,7 @@ def test_off_topic_answer_to_another_question_is_capped(corpus: Corpus, grader: 
 
 
 def test_cache_returns_the_same_feedback_and_misses_on_any_change(
-    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cache = FeedbackCache(tmp_path / "cache")
     cached = OfflineGrader(corpus=corpus, cache=cache)
@@ -143,6 +144,15 @@ def test_cache_returns_the_same_feedback_and_misses_on_any_change(
     strict = OfflineGrader(thresholds=dataclasses.replace(E5_THRESHOLDS, covered=0.99), corpus=corpus, cache=cache)
     strict.grade(_request(corpus, "dpo-build-roadmap", answer))
     assert len(list(cache.folder.rglob("*.json"))) == 3  # a new answer and new thresholds are misses
+    code_fingerprint.cache_clear()
+    monkeypatch.setattr(Path, "read_bytes", lambda self, _real=Path.read_bytes: _real(self) + b"# edited")
+    changed = code_fingerprint()
+    monkeypatch.undo()
+    code_fingerprint.cache_clear()
+    assert changed != code_fingerprint()  # an edit to the grader's code is a miss too
+    monkeypatch.setattr("interviewer.graders.offline._grader.code_fingerprint", lambda: changed)
+    cached.grade(_request(corpus, "dpo-build-roadmap", answer))
+    assert len(list(cache.folder.rglob("*.json"))) == 4
 
 
 def test_feedback_json_round_trips_and_has_provenance(corpus: Corpus, grader: OfflineGrader) -> None:

@@ -1,9 +1,11 @@
 """A content-addressed cache of offline feedback, for re-grading the same answers (eval runs).
 
-The offline grader is deterministic: the same answer, rubric, thresholds and
-model give the same feedback. Eval runs grade the same golden answers again
+The offline grader is deterministic: the same answer, rubric, thresholds, model
+and code give the same feedback. Eval runs grade the same golden answers again
 and again (every prompt version runs the offline grader for its guards), so
-they keep results here, keyed by everything that could change them.
+they keep results here, keyed by everything that could change them; the code
+counts by the content of the grading modules (`code_fingerprint`), since the
+version number does not move with every change.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+from functools import lru_cache
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -18,7 +21,20 @@ from pydantic import ValidationError
 from ..._sessions import atomic_write_text
 from ...models import Feedback
 
-__all__ = ["FeedbackCache", "default_cache_dir"]
+__all__ = ["FeedbackCache", "code_fingerprint", "default_cache_dir"]
+
+_PACKAGE = Path(__file__).resolve().parent.parent.parent
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of the code and data that shape a feedback: the graders' modules, the judge, the models."""
+    digest = hashlib.sha256()
+    files = [*sorted((_PACKAGE / "graders").rglob("*.py")), *sorted((_PACKAGE / "models").glob("*.py"))]
+    for path in [*files, _PACKAGE / "graders" / "offline" / "judge.json"]:
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def default_cache_dir() -> Path:

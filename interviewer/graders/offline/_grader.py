@@ -28,7 +28,7 @@ from ...models import (
 from .. import _policy as policy
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
-from ._cache import FeedbackCache
+from ._cache import FeedbackCache, code_fingerprint
 from ._coverage import Coverage, CoverageMatcher, Thresholds
 from ._delivery import example_sentence, measure_delivery
 from ._guards import detect_guards
@@ -134,6 +134,7 @@ class OfflineGrader(Grader):
             return self._grade(request)
         key = self._cache.key(
             __version__,
+            code_fingerprint(),
             repr(self._thresholds),
             self._judge_fingerprint(),
             self._embedder.name if self._embedder is not None else E5Embedder.name,  # without loading the model
