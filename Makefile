@@ -31,7 +31,7 @@ test: install ## Run the whole test suite, offline (a local llama.cpp server on 
 
 .PHONY: test-fast
 test-fast: install ## The suite without the real-server tests (about 45 s)
-	$(PY) -m pytest -m "not llama"
+	$(PY) -m pytest -m "not llama and not qwen"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models
@@ -57,6 +57,10 @@ eval: install ## Replay the committed LLM eval run offline and check its metrics
 eval-fixtures: install ## Re-record evals/fixtures/llama and evals/runs/llama-* from the local llama.cpp server (hours)
 	$(PY) tools/record_eval_fixtures.py
 
+.PHONY: eval-fixtures-qwen
+eval-fixtures-qwen: install ## Record the golden set with Qwen2.5-1.5B (installs it; about an hour; resumes if stopped)
+	$(PY) tools/record_eval_fixtures.py --model qwen2.5-1.5b
+
 .PHONY: fixtures
 fixtures: install ## Re-record tests/fixtures/llama from the local llama.cpp server (several minutes)
 	$(PY) tools/record_fixtures.py
@@ -68,6 +72,10 @@ prompts-lock: install ## After adding a prompt version: freeze its hash in promp
 .PHONY: local-server
 local-server: install ## Serve SmolLM2-135M with llama.cpp on 127.0.0.1:8080 for trying the LLM grader
 	$(VENV)/bin/interviewer local-server
+
+.PHONY: local-server-qwen
+local-server-qwen: install ## Serve Qwen2.5-Coder-1.5B (a model that judges; 1.1 GB, installed on first use) on :8080
+	$(VENV)/bin/interviewer local-server --model qwen2.5-1.5b
 
 .PHONY: embeddings
 embeddings: install ## After editing rubrics: recompute the bundled rubric vectors and the schemas

@@ -14,7 +14,25 @@ from .interview._followups import FollowUpWriter, ModelFollowUps, TemplateFollow
 from .interview._narrative import ModelNarrator
 from .llm import LLMClient, LLMSettings
 
-__all__ = ["GradingSetup", "grading_setup"]
+__all__ = ["GradingSetup", "grading_setup", "with_discovered_model"]
+
+
+def with_discovered_model(
+    settings: LLMSettings, base_url_given: bool, say: Callable[[str], None] | None = None
+) -> LLMSettings:
+    """`--base-url` without a model: ask the server, use the only model it lists, or say what to pass.
+
+    Only when the URL was given on the command line: a URL left in the environment for other tools
+    does not make every offline run call out.
+    """
+    if settings.model is not None or not base_url_given:
+        return settings
+    from .llm._discovery import discover_model
+
+    model = discover_model(settings)
+    if say is not None:
+        say(f"Using {model}, the model {settings.host} serves.")
+    return settings.model_copy(update={"model": model})
 
 
 @dataclass(frozen=True)

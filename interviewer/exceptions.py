@@ -22,6 +22,7 @@ __all__ = [
     "InterviewerError",
     "LLMOutputError",
     "LLMRejected",
+    "LLMReplyCutOff",
     "LLMUnavailable",
     "Problem",
     "SessionError",
@@ -112,3 +113,11 @@ class LLMUnavailable(GradingError):
 
 class LLMOutputError(GradingError):
     """The model's reply was cut off or did not match the schema, even after a repair attempt."""
+
+
+class LLMReplyCutOff(LLMOutputError):
+    """The reply reached `max_tokens` before it was complete."""
+
+    def __init__(self, message: str, max_tokens: int) -> None:
+        super().__init__(message)
+        self.max_tokens = max_tokens

@@ -95,3 +95,48 @@ def test_the_gate_catches_the_degraded_prompt(tmp_path: Path) -> None:
     # Its replies are cut off at its 400-token budget: schema-valid rate and in-band share collapse.
     assert "ops.schema_valid_rate" in payload["regressions"], payload["regressions"]
     assert payload["flips"], "cases that were in band with feedback@v1 and are not now"
+
+
+QWEN = ROOT / "evals" / "fixtures" / "qwen"
+sys.path.insert(0, str(ROOT / "tools"))
+from golden_subset import write_subset  # noqa: E402
+
+
+def _qwen(prompt: str) -> list[str]:
+    return [
+        "--grader",
+        "llm",
+        "--prompt",
+        prompt,
+        "--config",
+        str(QWEN / "config.toml"),
+        "--replay",
+        str(QWEN),
+        "--concurrency",
+        "8",
+        "--workers",
+        "2",
+    ]
+
+
+DEV_RUNS = sorted(p for p in (RUNS / "qwen-dev").glob("feedback-v*") if (p / "summary.json").is_file())
+QWEN_RUNS = sorted(p for p in RUNS.glob("qwen-feedback-v*") if (p / "summary.json").is_file())  # finished runs
+
+
+@pytest.mark.parametrize("run", DEV_RUNS, ids=[p.name for p in DEV_RUNS])
+def test_qwen_prompt_iterations_replay_to_their_committed_metrics(tmp_path: Path, run: Path) -> None:
+    """Each prompt version tried on the 20-case subset, recorded with Qwen2.5-1.5B, reproduces exactly."""
+    committed = json.loads((run / "summary.json").read_text())
+    subset = tmp_path / "subset"
+    write_subset(subset)
+    replayed = _run(_qwen(committed["run"]["prompt"]), tmp_path / "run", subset)
+    assert _comparable(replayed) == _comparable(committed)
+    assert committed["run"]["model"] == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+
+
+@pytest.mark.parametrize("run", QWEN_RUNS, ids=[p.name for p in QWEN_RUNS])
+def test_the_qwen_golden_run_replays_to_its_committed_metrics(tmp_path: Path, run: Path) -> None:
+    committed = json.loads((run / "summary.json").read_text())
+    replayed = _run(_qwen(committed["run"]["prompt"]), tmp_path / "run")
+    assert _comparable(replayed) == _comparable(committed)
+    assert committed["completed"] == committed["cases"]

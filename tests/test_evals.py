@@ -17,7 +17,11 @@ from interviewer.evals._results import CaseResult
 from interviewer.evals._runner import spec_for
 from interviewer.graders.offline import FeedbackCache
 from interviewer.llm import LLMSettings
+from interviewer.prompts import load_prompt
 from interviewer.testing import FakeRequest, Fault, FaultServer, judge_everything
+
+LATEST = load_prompt("feedback").ref
+"""The default feedback prompt: the latest version."""
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "evals" / "golden"
@@ -250,7 +254,7 @@ def test_llm_run_records_then_replays_to_the_same_metrics(
     first, again = compute_summary(dataset, recorded, 2), compute_summary(dataset, replayed, 2)
     assert first["overall"] == again["overall"] and first["by_tier"] == again["by_tier"]
     assert first["consistency"]["repeats"] == 2 and first["repeat_spread"] is not None
-    assert spec.prompt == "feedback@v1" and spec.model == "judge" and spec.settings["temperature"] == 0.0
+    assert spec.prompt == LATEST and spec.model == "judge" and spec.settings["temperature"] == 0.0
     honest = [r for r in replayed if r.case_id.endswith(("strong", "weak"))]
     assert all(r.feedback is not None and r.feedback.grader == "llm" for r in honest)
     requests = {json.loads(p.read_text())["request"]["body"]["seed"] for p in (tmp_path / "fixtures").glob("*.json")}
@@ -260,7 +264,7 @@ def test_llm_run_records_then_replays_to_the_same_metrics(
 def test_replay_without_recordings_stops_with_the_record_command(small: Path, tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     result = runner.invoke(app, _llm_run(small, tmp_path, "--replay", str(tmp_path / "empty")))
-    assert result.exit_code == 2 and "no recording for prompt=feedback@v1" in result.output
+    assert result.exit_code == 2 and f"no recording for prompt={LATEST}" in result.output
     assert "--record" in result.output and "Traceback" not in result.output
 
 

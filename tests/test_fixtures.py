@@ -15,7 +15,11 @@ from interviewer.fixtures import RecordingTransport, ReplayTransport
 from interviewer.graders import GradeRequest
 from interviewer.graders.llm import LLMGrader
 from interviewer.llm import LLMClient
+from interviewer.prompts import load_prompt
 from interviewer.testing import FakeLLM, FakeRequest, FaultServer, judge_everything
+
+LATEST = load_prompt("feedback").ref
+"""The default feedback prompt: the latest version."""
 
 QID = "dpo-prioritise-urgent"
 ANSWER = "I agree with the requesters what urgent means, then I score each item on impact and effort with RICE. " * 2
@@ -41,7 +45,18 @@ def test_record_then_replay_gives_the_same_feedback(corpus: Corpus, tmp_path: Pa
     replayed = LLMGrader(LLMClient(fake.settings(), transport=ReplayTransport(tmp_path))).grade(_request(corpus))
     assert replayed.model_dump(exclude={"provenance"}) == recorded.model_dump(exclude={"provenance"})
     assert replayed.provenance.prompt_hash == recorded.provenance.prompt_hash
-    assert len(fake.requests) == 2  # recording only; replay never reached the fake
+    # One request: grading the same answer again while recording was answered from the recording
+    # (a stopped recording resumes without paying twice), and replay never reached the fake.
+    assert len(fake.requests) == 1
+
+
+def test_recording_into_a_fresh_folder_or_without_reuse_asks_the_server(corpus: Corpus, tmp_path: Path) -> None:
+    fake = FakeLLM(handler=judge_everything())
+    transport = RecordingTransport(tmp_path, inner=fake.transport, reuse=False)
+    grader = LLMGrader(LLMClient(fake.settings(), transport=transport))
+    grader.grade(_request(corpus))
+    grader.grade(_request(corpus))
+    assert len(fake.requests) == 2 and transport.reused == []
 
 
 def test_fixture_files_are_readable_json_without_secrets(corpus: Corpus, tmp_path: Path) -> None:
@@ -50,7 +65,7 @@ def test_fixture_files_are_readable_json_without_secrets(corpus: Corpus, tmp_pat
     text = path.read_text()
     assert CANARY not in text and "authorization" not in text.lower() and "bearer" not in text.lower()
     data = json.loads(text)
-    assert data["context"] == f"prompt=feedback@v1; question={QID}"
+    assert data["context"] == f"prompt={LATEST}; question={QID}"
     assert data["recorded_with"]["server"] == "FakeLLM (synthetic)" and data["recorded_with"]["model"] == "fake-model"
     body = data["request"]["body"]
     assert isinstance(body, dict) and body["messages"][-1]["role"] == "user"  # a JSON object, not a string
@@ -78,7 +93,7 @@ def test_a_missing_recording_fails_loudly_and_says_how_to_record(corpus: Corpus,
     with pytest.raises(FixtureMissing) as caught:
         LLMGrader(client).grade(_request(corpus))
     message = str(caught.value)
-    assert f"prompt=feedback@v1; question={QID}" in message and "model fake-model" in message
+    assert f"prompt={LATEST}; question={QID}" in message and "model fake-model" in message
     assert "nothing was recorded for it" in message and f"--record {tmp_path}" in message
 
 
@@ -184,5 +199,5 @@ def test_cli_replay_needs_a_model_and_a_folder(tmp_path: Path) -> None:
     )
     assert missing.exit_code == 2 and "no such folder of recordings" in missing.output
     miss = runner.invoke(app, ["feedback", "-r", "dpo", "-q", QID, "-a", ANSWER, "-m", "m", "--replay", str(tmp_path)])
-    assert miss.exit_code == 2 and "no recording for prompt=feedback@v1" in miss.output
+    assert miss.exit_code == 2 and f"no recording for prompt={LATEST}" in miss.output
     assert "Traceback" not in miss.output

@@ -86,7 +86,7 @@ def test_model_writes_the_follow_up_and_falls_back_to_the_template(corpus: Corpu
         "model",
         point.id,
     )
-    assert fake.requests[0].context == "prompt=follow-up@v1; question=dpo-prioritise-urgent"
+    assert fake.requests[0].context == "prompt=follow-up@v2; question=dpo-prioritise-urgent"
     broken = FakeLLM(handler=lambda _r: FakeReply.http_error(500))
     assert ModelFollowUps(broken.llm_client(max_attempts=1)).write(request, point, feedback).source == "template"
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import BaseModel
 
 from interviewer.exceptions import ConfigError, LLMOutputError, LLMRejected, LLMUnavailable
-from interviewer.llm import LLMClient, RequestContext, load_settings
+from interviewer.llm import LLMClient, LLMSettings, RequestContext, load_settings
 from interviewer.llm._schema import strict_json_schema
 from interviewer.testing import FakeLLM, FakeReply
 
@@ -243,3 +243,91 @@ def test_our_fast_post_sends_the_same_request_as_the_sdks_create() -> None:
     assert (fast.method, fast.url.path) == (sdk.method, sdk.url.path) == ("POST", "/v1/chat/completions")
     assert fast.headers["x-interviewer-context"] == sdk.headers["x-interviewer-context"]
     assert fast.headers["content-type"] == sdk.headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "local", "timeout"),
+    [
+        ("http://127.0.0.1:8080/v1", True, 375.0),
+        ("http://localhost:11434/v1", True, 375.0),
+        ("http://192.168.1.20:8000/v1", True, 375.0),
+        ("http://gpu-box.local/v1", True, 375.0),
+        ("https://api.openai.com/v1", False, 60.0),
+        ("https://openrouter.ai/api/v1", False, 60.0),
+    ],
+)
+def test_a_local_server_gets_time_for_a_cpu_model_to_write(base_url: str, local: bool, timeout: float) -> None:
+    settings = LLMSettings(model="m", base_url=base_url)
+    assert settings.is_local is local
+    assert settings.read_timeout == timeout  # max_tokens 1500 at 4 tokens a second, or 60 s hosted
+    assert LLMSettings(model="m", base_url=base_url, timeout=12).read_timeout == 12
+
+
+def test_a_base_url_without_a_model_asks_the_server_which_to_use(isolated_home: Path) -> None:
+    import httpx2
+
+    from interviewer._setup import with_discovered_model
+    from interviewer.exceptions import ConfigError
+
+    def served(*ids: str) -> httpx2.MockTransport:
+        return httpx2.MockTransport(
+            lambda request: httpx2.Response(200, json={"object": "list", "data": [{"id": i} for i in ids]})
+        )
+
+    from interviewer.llm._discovery import discover_model
+
+    settings = LLMSettings(base_url="http://127.0.0.1:9/v1")
+    assert discover_model(settings, transport=served("qwen2.5-coder-1.5b-instruct-q4_k_m")) == (
+        "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    )
+    with pytest.raises(ConfigError, match=r"serves 2 models \(a, b\); pick one with --model NAME"):
+        discover_model(settings, transport=served("a", "b"))
+    with pytest.raises(ConfigError, match="lists no models"):
+        discover_model(settings, transport=served())
+    with pytest.raises(ConfigError, match=r"cannot reach 127\.0\.0\.1:9 .*is the server running\? Or pass --model"):
+        with_discovered_model(settings, base_url_given=True)
+    # A URL left in the environment for other tools does not make an offline run call out.
+    assert with_discovered_model(settings, base_url_given=False).model is None
+
+
+@pytest.mark.usefixtures("isolated_home")
+def test_cli_with_only_a_base_url_uses_the_servers_model_or_says_what_to_pass() -> None:
+    from typer.testing import CliRunner
+
+    from interviewer.cli import app
+    from interviewer.testing import FaultServer, judge_everything
+    from interviewer.testing._fake_llm import FakeRequest
+
+    judge = judge_everything(score=3)
+    with FaultServer(reply=lambda body: json.dumps(judge(FakeRequest(body, {})))) as server:
+        result = CliRunner().invoke(
+            app,
+            [
+                "feedback",
+                "-r",
+                "dpo",
+                "-q",
+                "dpo-prioritise-urgent",
+                "--answer",
+                "I rank by RICE.",
+                "--base-url",
+                server.base_url,
+            ],
+        )
+    assert result.exit_code == 0, result.output
+    assert "Using " in result.stderr and "Feedback · llm grader" in result.stdout
+    down = CliRunner().invoke(
+        app,
+        [
+            "feedback",
+            "-r",
+            "dpo",
+            "-q",
+            "dpo-prioritise-urgent",
+            "--answer",
+            "x",
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ],
+    )
+    assert down.exit_code == 2 and "pass --model NAME" in down.output and "Traceback" not in down.output

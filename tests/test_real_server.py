@@ -7,6 +7,7 @@ CI sets INTERVIEWER_REQUIRE_LLAMA=1 so a server that cannot start fails the run.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from interviewer._sessions import SessionStore
 from interviewer.cli import app
 from interviewer.exceptions import LLMOutputError, LLMRejected, UsageError
 from interviewer.llm import LLMClient, LLMSettings, RequestContext
+from interviewer.prompts import load_prompt
 from interviewer.testing import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer
 
 pytestmark = pytest.mark.llama
@@ -102,8 +104,7 @@ def test_context_overflow_is_one_clear_line(settings: LLMSettings) -> None:
 def test_a_whole_interview_with_follow_ups_against_the_local_server(
     server: LocalLlamaServer, isolated_home: Path, tmp_path: Path
 ) -> None:
-    config = tmp_path / "local.toml"
-    config.write_text(server.config_toml())
+    """`practice --base-url URL` and nothing else: the model is found, the defaults suit it, no fallback."""
     answers = tmp_path / "answers.txt"
     answers.write_text(
         "First I'd find out what slow means for our users: the launch, scrolling or certain screens, and on which "
@@ -122,13 +123,14 @@ def test_a_whole_interview_with_follow_ups_against_the_local_server(
             "technical",
             "--seed",
             "1",
-            "--config",
-            str(config),
+            "--base-url",
+            server.base_url,
             "--answers",
             str(answers),
         ],
     )
     assert result.exit_code == 0, result.output
+    assert f"Using {LOCAL_MODEL_NAME}" in result.output
     [row] = SessionStore(isolated_home).list()
     session = row.session
     assert session is not None and session.status == "finished" and session.options.model == LOCAL_MODEL_NAME
@@ -136,9 +138,37 @@ def test_a_whole_interview_with_follow_ups_against_the_local_server(
     assert len(turn.follow_ups) == 1 and turn.follow_ups[0].answer is not None
     assert turn.feedback is not None
     provenance = turn.feedback.provenance
-    if provenance.fallback is None:  # the model finished its reply: its judgement, checked
-        assert turn.feedback.grader == "llm" and provenance.model and provenance.prompt == "feedback@v1"
-        assert turn.feedback.checks is not None
-    else:  # it did not: the interview went on offline and says why
-        assert turn.feedback.grader == "offline"
+    assert provenance.fallback is None, provenance.fallback  # the model's judgement, checked: not a fallback
+    assert turn.feedback.grader == "llm" and provenance.model and provenance.prompt == load_prompt("feedback").ref
+    assert turn.feedback.checks is not None
+    assert provenance.tokens_out is not None and provenance.tokens_out <= 700
     assert "Summary" in result.stdout
+
+
+def test_feedback_with_only_model_and_base_url_is_the_models(server: LocalLlamaServer, isolated_home: Path) -> None:
+    answer = (
+        "I score every urgent request with RICE, check it against this quarter's goals, and tell the people "
+        "whose request waits why and when. Last month that put a checkout bug ahead of a partner report."
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "feedback",
+            "-r",
+            "dpo",
+            "-q",
+            "dpo-prioritise-urgent",
+            "--answer",
+            answer,
+            "--model",
+            LOCAL_MODEL_NAME,
+            "--base-url",
+            server.base_url,
+            "--json",
+            "--no-fallback",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    feedback = json.loads(result.stdout)
+    assert feedback["grader"] == "llm" and feedback["provenance"]["prompt"] == load_prompt("feedback").ref
+    assert feedback["provenance"]["tokens_out"] <= 700

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from interviewer._sessions import SessionStore
 from interviewer.cli import app
 from interviewer.models import Feedback
+from interviewer.prompts import load_prompt
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "llama"
 MANIFEST: dict[str, Any] = json.loads((FIXTURES / "manifest.json").read_text())
@@ -28,8 +29,12 @@ def test_recordings_are_real_readable_and_keyless() -> None:
         data = json.loads(path.read_text())
         assert data["synthetic"] is False
         assert data["recorded_with"]["server"].startswith("llama.cpp server (xllamacpp")
-        assert isinstance(data["request"]["body"], dict) and isinstance(data["response"]["body"], dict)
+        body = data["response"]["body"]
+        assert isinstance(data["request"]["body"], dict)
+        assert isinstance(body, dict) or body.startswith("data: ")  # a completion, or a recorded event stream
         assert "authorization" not in path.read_text().lower()
+    # The terminal watches its calls, so they streamed: replay runs the SDK's stream parser on them.
+    assert any(isinstance(json.loads(p.read_text())["response"]["body"], str) for p in files)
 
 
 @pytest.mark.parametrize("run", [r for r in MANIFEST["runs"] if r["args"][0] == "feedback"], ids=lambda r: r["name"])
@@ -40,7 +45,12 @@ def test_recorded_feedback_replays_with_provenance_and_checked_evidence(run: dic
     answer = (FIXTURES / "answers" / f"{run['name']}.txt").read_text()
     assert feedback.grader == "llm" and feedback.checks is not None
     p = feedback.provenance
-    assert p.model and "SmolLM2" in p.model and p.prompt == "feedback@v1" and p.structured_output == "json_schema"
+    assert (
+        p.model
+        and "SmolLM2" in p.model
+        and p.prompt == load_prompt("feedback").ref
+        and p.structured_output == "json_schema"
+    )
     assert p.tokens_in and p.tokens_out and not p.tokens_estimated and p.fallback is None
     for point in feedback.key_points:
         assert point.evidence in answer  # whatever the model claimed, only real quotes survive

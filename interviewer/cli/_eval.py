@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from .._setup import with_discovered_model
 from ..corpus import load_corpus
 from ..exceptions import FixtureMissing, GradingError, UserError
 from ..graders.offline import FeedbackCache
@@ -158,6 +159,8 @@ def run(
     corpus = load_corpus()
     data = load_dataset(dataset, corpus)
     settings = load_settings({"model": model, "base_url": base_url}, config_file=config) if grader == "llm" else None
+    if settings is not None and replay is None:
+        settings = with_discovered_model(settings, base_url is not None, Console(stderr=True, highlight=False).print)
     described = os.environ.get("INTERVIEWER_RECORDED_WITH")
     config_obj = EvalConfig(
         grader=grader,  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from rich.text import Text
 from ..interview import Interview
 from ..models import FollowUp, Question
 from ._input import COMMAND_HELP, Command, LineSource, parse_command
+from ._progress import model_status
 from ._render import render_feedback, render_follow_up, render_hint, render_question, render_report
 
 __all__ = ["EXIT_INTERRUPTED", "run_practice"]
@@ -112,7 +113,7 @@ def _answer(interview: Interview, question: Question, source: LineSource, consol
 
 def _submit(interview: Interview, text: str, console: Console) -> FollowUp | None:
     """Grade; show the follow-up question or the feedback. Returns the follow-up, if one was asked."""
-    with console.status("Thinking about your answer…", spinner="dots"):
+    with model_status(console, "Thinking about your answer…"):
         step = interview.submit(text)
     if step.follow_up is not None:
         console.print(render_follow_up(step.follow_up))
@@ -124,7 +125,7 @@ def _submit(interview: Interview, text: str, console: Console) -> FollowUp | Non
 
 def _finish(interview: Interview, console: Console, *, stopped: bool) -> None:
     if interview.finished and interview.narrator is not None:
-        with console.status("Writing your summary…", spinner="dots"):
+        with model_status(console, "Writing your summary…"):
             interview.finish_summary()
     report = interview.report()
     if any(q.status != "pending" for q in report.questions):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import json
 import logging
 import time
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 import tenacity
 from pydantic import BaseModel, ValidationError
 
-from ..exceptions import FixtureMissing, LLMOutputError, LLMRejected
+from ..exceptions import FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff
+from ._progress import ModelProgress, ProgressListener, current_listener
 from ._retry import is_retryable, rejection, retrying, unavailable
-from ._schema import strict_json_schema
+from ._schema import strict_json_schema, without_length_bounds
 from ._settings import LLMSettings
 from ._tokens import TokenCounter, estimate_cost
 
@@ -68,14 +70,96 @@ class CallResult(Generic[M]):
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class _Reply:
+    """What a completion said, streamed or not."""
+
+    content: str
+    finish: str | None
+    model: str | None
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+    @classmethod
+    def of(cls, completion: ChatCompletion) -> _Reply:
+        usage = getattr(completion, "usage", None)
+        content, finish = _content(completion)
+        return cls(
+            content,
+            finish,
+            _model_name(getattr(completion, "model", None)),
+            getattr(usage, "prompt_tokens", None),
+            getattr(usage, "completion_tokens", None),
+        )
+
+
+class _Accumulator:
+    """Builds a `_Reply` from streamed chunks and tells the listener how far the model is."""
+
+    def __init__(self, model: str, listener: ProgressListener) -> None:
+        self.model = model
+        self.listener = listener
+        self.started = time.monotonic()
+        self.parts: list[str] = []
+        self.finish: str | None = None
+        self.served_model: str | None = None
+        self.usage: tuple[int | None, int | None] = (None, None)
+        self.pieces = 0
+        listener(ModelProgress("sent", 0.0, model))
+
+    def add(self, chunk: Any) -> None:
+        self.served_model = _model_name(getattr(chunk, "model", None)) or self.served_model
+        usage = getattr(chunk, "usage", None)
+        if usage is not None:
+            self.usage = (getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None))
+        progress = getattr(chunk, "prompt_progress", None)  # llama.cpp, with return_progress
+        elapsed = time.monotonic() - self.started
+        if isinstance(progress, dict) and not self.parts:
+            self.listener(
+                ModelProgress(
+                    "reading",
+                    elapsed,
+                    self.model,
+                    prompt_tokens=_int(progress.get("total")),
+                    prompt_done=_int(progress.get("processed")),
+                )
+            )
+        for choice in getattr(chunk, "choices", None) or []:
+            delta = getattr(choice, "delta", None)
+            piece = getattr(delta, "content", None)
+            if piece:
+                self.parts.append(piece)
+                self.pieces += 1
+                self.listener(ModelProgress("writing", elapsed, self.model, pieces=self.pieces, text=self.text))
+            if getattr(choice, "finish_reason", None):
+                self.finish = choice.finish_reason
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def reply(self) -> _Reply:
+        return _Reply(self.text, self.finish, self.served_model, *self.usage)
+
+
+def _model_name(value: object) -> str | None:
+    """The model the server says answered; llama.cpp streams "-" for it, which says nothing."""
+    return value if isinstance(value, str) and value.strip() not in {"", "-"} else None
+
+
+def _int(value: object) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
+
+
 def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
     """Run a coroutine from sync code, even when the caller already has an event loop running."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         return asyncio.run(coro)
+    context = contextvars.copy_context()  # the progress listener, among others, follows the call
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(context.run, asyncio.run, coro).result()
 
 
 class LLMClient:
@@ -117,7 +201,7 @@ class LLMClient:
             "api_key": settings.key_or_placeholder(),
             "base_url": settings.endpoint,
             "max_retries": 0,  # our retry policy is the only one
-            "timeout": settings.timeout,
+            "timeout": settings.read_timeout,
         }
         if asynchronous or (
             isinstance(transport, httpx2.AsyncBaseTransport) and not isinstance(transport, httpx2.BaseTransport)
@@ -169,9 +253,9 @@ class LLMClient:
 
     # -- one request, with retries ------------------------------------------------
 
-    async def _send(self, request: dict[str, Any]) -> ChatCompletion:
+    async def _send(self, request: dict[str, Any], listener: ProgressListener | None) -> _Reply:
         import openai
-        from openai.types.chat import ChatCompletion
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
         client = self._client
         if self._owns_client and isinstance(client, openai.AsyncOpenAI):
@@ -181,26 +265,41 @@ class LLMClient:
             # through `create`, so wrappers that instrument it (tracing, logging) keep working.
             body = {k: v for k, v in request.items() if k not in {"extra_headers", "extra_body"}}
             body.update(request.get("extra_body") or {})
+            options: Any = {"headers": request.get("extra_headers") or {}}
+            if listener is not None:
+                stream = await client.post(
+                    "/chat/completions",
+                    cast_to=ChatCompletion,
+                    body=body,
+                    options=options,
+                    stream=True,
+                    stream_cls=openai.AsyncStream[ChatCompletionChunk],
+                )
+                return await _collect(stream, _Accumulator(self.model, listener))
             posted: ChatCompletion = await client.post(
-                "/chat/completions",
-                cast_to=ChatCompletion,
-                body=body,
-                options={"headers": request.get("extra_headers") or {}},
+                "/chat/completions", cast_to=ChatCompletion, body=body, options=options
             )
-            return posted
+            return _Reply.of(posted)
         if isinstance(client, openai.AsyncOpenAI):
+            if listener is not None:
+                return await _collect(
+                    await client.chat.completions.create(**request), _Accumulator(self.model, listener)
+                )
             completion: ChatCompletion = await client.chat.completions.create(**request)
-            return completion
+            return _Reply.of(completion)
         sync_client = client
 
-        def call() -> ChatCompletion:
+        def call() -> _Reply:
+            if listener is not None:
+                return _collect_sync(sync_client.chat.completions.create(**request), _Accumulator(self.model, listener))
             result: ChatCompletion = sync_client.chat.completions.create(**request)
-            return result
+            return _Reply.of(result)
 
         return await asyncio.to_thread(call)
 
-    async def _send_with_retries(self, request: dict[str, Any], context: RequestContext) -> tuple[ChatCompletion, int]:
+    async def _send_with_retries(self, request: dict[str, Any], context: RequestContext) -> tuple[_Reply, int]:
         started = time.monotonic()
+        listener = current_listener() if request.get("stream") else None
         attempts = 0
 
         def on_retry(state: tenacity.RetryCallState) -> None:
@@ -220,7 +319,7 @@ class LLMClient:
             ):
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    return await self._send(request), attempts - 1
+                    return await self._send(request, listener), attempts - 1
         except Exception as exc:
             raise self._translate(exc, attempts, time.monotonic() - started) from None
         raise AssertionError("unreachable")  # pragma: no cover
@@ -263,7 +362,14 @@ class LLMClient:
         }
         if self.settings.seed is not None:
             request["seed"] = self.settings.seed
+        if self.settings.stream and current_listener() is not None:
+            # Someone is watching: stream, so they see the model work (and a slow local model never
+            # looks frozen). Without a listener the request is exactly what it always was.
+            request["stream"] = True
+            request["stream_options"] = {"include_usage": True}
         schema = strict_json_schema(schema_model, self.settings.max_string_length)
+        if self.settings.is_openai:
+            schema = without_length_bounds(schema)  # OpenAI's strict mode takes no length bounds
         if self._mode == "json_schema":
             response_format: dict[str, Any] = {
                 "type": "json_schema",
@@ -281,6 +387,10 @@ class LLMClient:
             response_format = {"type": "json_object"}
         # Sent as extra body: the same JSON on the wire, without the SDK walking the whole schema on every call.
         request["extra_body"] = {**self.settings.extra_body, "response_format": response_format}
+        if request.get("stream") and self.settings.is_local and "return_progress" not in self.settings.extra_body:
+            # llama.cpp then reports how far it has read the prompt (on 2 cores a 1,000-token prompt takes
+            # 10-30 s before the first token); other local servers ignore the field.
+            request["extra_body"]["return_progress"] = True
         return request
 
     def structured(
@@ -339,7 +449,7 @@ class LLMClient:
 
         tokens_in, tokens_out, estimated = self._usage(completion, request)
         repaired = False
-        content, finish = _content(completion)
+        content, finish = completion.content, completion.finish
         try:
             value = self._validate(content, finish, output, request["max_tokens"])
         except _Invalid as invalid:
@@ -363,7 +473,7 @@ class LLMClient:
                 tokens_out + extra_out,
                 estimated or extra_estimated,
             )
-            content, finish = _content(completion)
+            content, finish = completion.content, completion.finish
             try:
                 value = self._validate(content, finish, output, request["max_tokens"])
             except _Invalid as again:
@@ -384,7 +494,7 @@ class LLMClient:
         )
         return CallResult(
             value=value,
-            model=getattr(completion, "model", None) or self.model,
+            model=completion.model or self.model,
             mode=self._mode,
             tokens_in=tokens_in,
             tokens_out=tokens_out,
@@ -398,9 +508,10 @@ class LLMClient:
 
     def _validate(self, content: str, finish: str | None, output: type[M], max_tokens: int) -> M:
         if finish == "length":
-            raise LLMOutputError(
+            raise LLMReplyCutOff(
                 f"the model's reply was cut off at max_tokens={max_tokens} before it was complete; "
-                "raise max_tokens in the config or use a model that answers more briefly"
+                "raise max_tokens in the config or use a model that answers more briefly",
+                max_tokens,
             )
         try:
             return output.model_validate_json(content)
@@ -410,12 +521,10 @@ class LLMClient:
             where = ".".join(str(p) for p in first["loc"]) or "the reply"
             raise _Invalid(f"{where}: {first['msg']} ({len(errors)} error{'s' if len(errors) != 1 else ''})") from None
 
-    def _usage(self, completion: ChatCompletion, request: dict[str, Any]) -> tuple[int, int, bool]:
-        usage = getattr(completion, "usage", None)
-        if usage is not None and usage.prompt_tokens is not None and usage.completion_tokens is not None:
-            return int(usage.prompt_tokens), int(usage.completion_tokens), False
-        content, _ = _content(completion)
-        return self.counter.count_messages(request["messages"]), self.counter.count(content), True
+    def _usage(self, reply: _Reply, request: dict[str, Any]) -> tuple[int, int, bool]:
+        if reply.prompt_tokens is not None and reply.completion_tokens is not None:
+            return int(reply.prompt_tokens), int(reply.completion_tokens), False
+        return self.counter.count_messages(request["messages"]), self.counter.count(reply.content), True
 
 
 def _fixture_missing(exc: BaseException) -> FixtureMissing | None:
@@ -439,6 +548,61 @@ def _content(completion: ChatCompletion) -> tuple[str, str | None]:
         return "", None
     choice = completion.choices[0]
     return choice.message.content or "", choice.finish_reason
+
+
+def _not_streamed(response: Any) -> bool:
+    """A server that ignored `stream: true` and sent the whole completion as JSON."""
+    return "json" in response.headers.get("content-type", "")
+
+
+async def _collect(stream: Any, accumulated: _Accumulator) -> _Reply:
+    from openai.types.chat import ChatCompletion
+
+    if _not_streamed(stream.response):
+        await stream.response.aread()
+        return _Reply.of(ChatCompletion.model_validate(stream.response.json()))
+    async for chunk in _guarded(stream):
+        accumulated.add(chunk)
+    return accumulated.reply()
+
+
+def _collect_sync(stream: Any, accumulated: _Accumulator) -> _Reply:
+    from openai.types.chat import ChatCompletion
+
+    if _not_streamed(stream.response):
+        stream.response.read()
+        return _Reply.of(ChatCompletion.model_validate(stream.response.json()))
+    for chunk in _guarded_sync(stream):
+        accumulated.add(chunk)
+    return accumulated.reply()
+
+
+async def _guarded(stream: Any) -> Any:
+    """A stream's chunks, with a connection lost mid-reply reported as the SDK reports one before it."""
+    import httpx2
+    import openai
+
+    try:
+        async with stream:
+            async for chunk in stream:
+                yield chunk
+    except httpx2.TimeoutException as exc:
+        raise openai.APITimeoutError(request=exc.request) from exc
+    except httpx2.TransportError as exc:
+        raise openai.APIConnectionError(message=f"the connection broke mid-reply: {exc}", request=exc.request) from exc
+
+
+def _guarded_sync(stream: Any) -> Any:
+    import httpx2
+    import openai
+
+    try:
+        with stream:
+            yield from stream
+    except httpx2.TimeoutException as exc:
+        raise openai.APITimeoutError(request=exc.request) from exc
+    except httpx2.TransportError as exc:
+        raise openai.APIConnectionError(message=f"the connection broke mid-reply: {exc}", request=exc.request) from exc
 
 
 def _about_format(exc: LLMRejected) -> bool:

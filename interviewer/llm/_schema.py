@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-__all__ = ["strict_json_schema"]
+__all__ = ["strict_json_schema", "without_length_bounds"]
 
 _DROP = {"title", "default", "examples"}
 
@@ -76,3 +76,19 @@ def strict_json_schema(model: type[BaseModel], max_string_length: int | None = N
     if max_string_length is not None:
         inlined = _bounded(inlined, max_string_length, 3)
     return dict(inlined)
+
+
+_BOUNDS = {"maxLength", "minLength", "maxItems", "minItems"}
+
+
+def without_length_bounds(schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema with string and list length bounds removed (for servers whose strict mode rejects them)."""
+
+    def strip(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k not in _BOUNDS or not isinstance(v, int)}
+        if isinstance(node, list):
+            return [strip(item) for item in node]
+        return node
+
+    return dict(strip(schema))

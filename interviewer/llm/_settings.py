@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -35,12 +36,16 @@ class LLMSettings(BaseModel):
     """Sampling seed, for servers that honour it."""
     max_tokens: int = Field(default=1500, ge=16)
     """Upper bound on the reply of every call."""
-    timeout: float = Field(default=60.0, gt=0)
-    """Seconds to wait for one response."""
+    timeout: float | None = Field(default=None, gt=0)
+    """Seconds to wait for a response (while streaming: between two pieces of it). Default: 60 for a hosted
+    server; for one on this machine or the local network, enough for a CPU model to write `max_tokens` at
+    4 tokens a second (at least 180)."""
     max_attempts: int = Field(default=4, ge=1, le=10)
     """Attempts per call, the first included (retries are for rate limits, 5xx, timeouts, dropped connections)."""
     max_retry_seconds: float = Field(default=90.0, gt=0)
     """Give up retrying once this much time has passed since the first attempt."""
+    stream: bool = True
+    """Stream replies when a front end shows progress (the terminal, the web app); batch runs never stream."""
     structured_output: Literal["auto", "json_schema", "json_object"] = "auto"
     """auto tries a strict JSON schema and falls back to JSON mode if the server lacks it."""
     max_string_length: int | None = Field(default=None, ge=16)
@@ -72,6 +77,25 @@ class LLMSettings(BaseModel):
     @property
     def is_openai(self) -> bool:
         return self.host == "api.openai.com"
+
+    @property
+    def is_local(self) -> bool:
+        """The server is on this machine or the local network (loopback, private addresses, *.local)."""
+        host = urlsplit(self.endpoint).hostname or ""
+        if host == "localhost" or host.endswith((".local", ".localhost", ".internal")):
+            return True
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_private or address.is_link_local
+
+    @property
+    def read_timeout(self) -> float:
+        """`timeout` if set, else the default for where the server is (see `timeout`)."""
+        if self.timeout is not None:
+            return self.timeout
+        return max(180.0, self.max_tokens / 4) if self.is_local else 60.0
 
     def key_or_placeholder(self) -> str:
         """The key to send. Local servers usually need none; the SDK insists on a value."""

@@ -207,7 +207,7 @@ class Checks(_Model):
     """What the code verified, and changed, in what a model said."""
 
     evidence_rejected: int = Field(default=0, ge=0)
-    """Claims whose quoted evidence is not in the answer; each was downgraded and flagged."""
+    """Claims whose quoted evidence is not in the answer: a point counted as missed, a mistake not reported."""
     ids_dropped: list[str] = Field(default_factory=list)
     """Key point, mistake or look-for ids the model invented; dropped."""
     points_not_judged: list[str] = Field(default_factory=list)

@@ -15,15 +15,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .._paths import bundled_data_root
 from ..exceptions import ConfigError
 
-__all__ = ["PromptMessage", "PromptTemplate", "RenderedPrompt", "load_prompt", "prompt_versions", "prompts_root"]
+__all__ = [
+    "PromptMessage",
+    "PromptTemplate",
+    "RenderedPrompt",
+    "ReplyBudget",
+    "load_prompt",
+    "prompt_versions",
+    "prompts_root",
+]
 
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
 
@@ -33,6 +41,29 @@ class PromptMessage(BaseModel):
 
     role: Literal["system", "user"]
     content: str
+
+
+class ReplyBudget(BaseModel):
+    """How much a compact reply may say beyond the judgements: bounds that go into its schema."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    improvements: int = Field(default=3, ge=1, le=5)
+    improvement_chars: int = Field(default=90, ge=20)
+    outline_steps: int = Field(default=4, ge=1, le=6)
+    step_chars: int = Field(default=50, ge=10)
+    summary_chars: int = Field(default=120, ge=20)
+    quote_chars: int = Field(default=80, ge=20)
+    """Longest quote (80: about 12 words, enough to show a point, short enough to stay cheap)."""
+
+
+_QUOTES_FIRST_BUDGET = {
+    "improvements": 2,
+    "improvement_chars": 80,
+    "outline_steps": 3,
+    "step_chars": 40,
+    "summary_chars": 100,
+}
 
 
 class PromptTemplate(BaseModel):
@@ -47,6 +78,21 @@ class PromptTemplate(BaseModel):
     """Static messages first; the one holding the candidate's answer last (provider prompt caching)."""
     max_tokens: int | None = Field(default=None, ge=16)
     """The output budget this prompt needs, when it needs less than the configured one (never raises it)."""
+    reply: Literal["full", "compact", "quotes-first"] = "full"
+    """The reply format the prompt asks for: `full` (feedback@v1: reasons and strengths written out),
+    `compact` (v2: ids, statuses and short quotes; the code adds labels and strengths) or `quotes-first`
+    (v3: the quotes as a numbered list first, points and mistakes referring to them by number)."""
+    budget: ReplyBudget = Field(default_factory=ReplyBudget)
+    """For compact replies: how many improvements and outline steps, and how long each may be (when not
+    given: v2's budget for `compact`, a tighter one for `quotes-first`, as v3 was recorded with)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shape_budget(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("reply") == "quotes-first" and "budget" not in data:
+            data = {**data, "budget": _QUOTES_FIRST_BUDGET}
+        return data
+
     file_hash: str = ""
     """SHA-256 of the template file."""
 

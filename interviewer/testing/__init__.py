@@ -3,16 +3,22 @@
 from ._fake_llm import FakeLLM, FakeReply, FakeRequest, judge_everything
 from ._fault_server import Fault, FaultServer
 from ._llama import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer, smollm2_path
+from ._models import LOCAL_MODELS, QWEN, SMOLLM2, LocalModel, local_model
 
 __all__ = [
+    "LOCAL_MODELS",
     "LOCAL_MODEL_NAME",
     "LOCAL_SETTINGS",
+    "QWEN",
+    "SMOLLM2",
     "FakeLLM",
     "FakeReply",
     "FakeRequest",
     "Fault",
     "FaultServer",
     "LocalLlamaServer",
+    "LocalModel",
     "judge_everything",
+    "local_model",
     "smollm2_path",
 ]

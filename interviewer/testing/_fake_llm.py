@@ -103,6 +103,8 @@ class FakeLLM:
         self.model = model
         self.requests: list[FakeRequest] = []
         self.transport = httpx2.MockTransport(self._handle)
+        self.stream_piece = 8
+        """Characters per streamed chunk, when a request asks for a stream."""
 
     def settings(self, **overrides: Any) -> LLMSettings:
         values: dict[str, Any] = {"model": self.model, "base_url": self.base_url, "max_retry_seconds": 5.0}
@@ -150,7 +152,29 @@ class FakeLLM:
                 "completion_tokens": reply.usage[1],
                 "total_tokens": sum(reply.usage),
             }
+        if body.get("stream"):
+            return httpx2.Response(
+                200,
+                headers={**reply.headers, "content-type": "text/event-stream"},
+                content=_event_stream(completion, reply.content or "", self.stream_piece),
+            )
         return httpx2.Response(200, headers=reply.headers, json=completion)
+
+
+def _event_stream(completion: dict[str, Any], content: str, piece: int) -> bytes:
+    """The completion as server-sent events, the way OpenAI streams one (usage in a last, empty chunk)."""
+    base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
+    finish = completion["choices"][0]["finish_reason"]
+    events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
+    events += [
+        {**base, "choices": [{"index": 0, "delta": {"content": content[i : i + piece]}}]}
+        for i in range(0, len(content), piece)
+    ]
+    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+    if "usage" in completion:
+        events.append({**base, "choices": [], "usage": completion["usage"]})
+    lines = [f"data: {json.dumps(event)}\n\n" for event in events] + ["data: [DONE]\n\n"]
+    return "".join(lines).encode()
 
 
 def judge_everything(status: str = "covered", score: int = 4, quote: str | None = None) -> Handler:
@@ -168,6 +192,19 @@ def judge_everything(status: str = "covered", score: int = 4, quote: str | None 
             return {"question": "Could you say more about how you would measure the result?"}
         if "practice_next" in props:
             return {"summary": "A fake summary.", "practice_next": ["Practise one thing."]}
+        point_ids = list(props.get("key_points", {}).get("properties", {}))
+        if "outline" in props:  # a compact reply (feedback@v2 onwards)
+            numbered = "quotes" in props  # quotes-first (feedback@v3): points refer to quotes by number
+            return {
+                **({"quotes": [evidence]} if numbered else {}),
+                "key_points": {key: {"status": status, "quote": 1 if numbered else evidence} for key in point_ids},
+                "mistakes": [],
+                "look_fors": dict.fromkeys(props.get("look_fors", {}).get("properties", {}), "met"),
+                "improvements": ["Add a number."],
+                "outline": ["Step one.", "Step two.", "Step three."],
+                "summary": "A fake summary.",
+                "score": score,
+            }
         return {
             "key_points": {
                 key: {"evidence": evidence, "status": status, "reason": "fake"}

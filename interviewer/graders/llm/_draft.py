@@ -58,12 +58,14 @@ class DraftFeedback(_Lenient):
 
 
 class FollowUpDraft(_Lenient):
-    question: str = Field(description="The follow-up question, one sentence.")
+    # The bounds go to the server's schema only (llama.cpp and vLLM enforce them); a longer reply from a
+    # server that does not enforce them is still accepted.
+    question: str = Field(description="The follow-up question, one sentence.", json_schema_extra={"maxLength": 200})
 
 
 class SummaryDraft(_Lenient):
-    summary: str
-    practice_next: list[str]
+    summary: str = Field(json_schema_extra={"maxLength": 600})
+    practice_next: list[str] = Field(json_schema_extra={"maxItems": 3, "items": {"type": "string", "maxLength": 160}})
 
 
 def look_for_id(index: int) -> str:

@@ -8,13 +8,18 @@ never reaches the model.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from collections.abc import Sequence
 
+from pydantic import BaseModel
+
 from ..._version import __version__
 from ...corpus import rubric_hash
+from ...exceptions import LLMReplyCutOff
 from ...llm import LLMClient, RequestContext, run_sync
+from ...llm._progress import ModelProgress, ProgressListener, current_listener, reporting_progress
 from ...llm._schema import strict_json_schema
 from ...models import Feedback, Provenance, Rubric
 from ...prompts import PromptTemplate, RenderedPrompt, load_prompt
@@ -24,6 +29,7 @@ from ..offline import OfflineGrader
 from ..offline._grader import answer_facts
 from ..offline._text import split_sentences
 from ._checks import check_draft, feedback_fields
+from ._compact import CompactDraft, compact_schema_for, expand
 from ._draft import DraftFeedback, look_for_id, schema_for
 
 __all__ = ["LLMGrader"]
@@ -34,6 +40,41 @@ _TAG = re.compile(r"</?(?:answer|reply|follow_up)>", re.IGNORECASE)
 def _escape(text: str) -> str:
     """Keep the candidate's text from closing our delimiters early."""
     return _TAG.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
+
+
+_SECTIONS = (
+    ("mistakes", "common mistakes"),
+    ("look_fors", "what interviewers look for"),
+    ("improvements", "how to improve"),
+    ("model_answer_outline", "an outline of a strong answer"),
+    ("outline", "an outline of a strong answer"),
+    ("strengths", "strengths"),
+    ("summary", "the summary"),
+    ("score", "the score"),
+)
+
+
+def judging(text: str, rubric: Rubric) -> str | None:
+    """What a partial reply is on, from the last rubric id or section name it has written."""
+    best: tuple[int, str] | None = None
+    total = len(rubric.key_points)
+    for index, point in enumerate(rubric.key_points):
+        at = text.rfind(f'"{point.id}"')
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, f"key point {index + 1} of {total}: {point.label}")
+    for key, words in _SECTIONS:
+        at = text.rfind(f'"{key}"')
+        if at >= 0 and (best is None or at > best[0]):
+            best = (at, words)
+    return best[1] if best else None
+
+
+def _naming(listener: ProgressListener, rubric: Rubric) -> ProgressListener:
+    def report(progress: ModelProgress) -> None:
+        doing = judging(progress.text, rubric) if progress.text else None
+        listener(dataclasses.replace(progress, doing=doing) if doing else progress)
+
+    return report
 
 
 class LLMGrader(Grader):
@@ -60,8 +101,19 @@ class LLMGrader(Grader):
         import openai.types.chat  # noqa: F401 - the SDK imports its response types lazily
 
         for rubric in rubrics:
-            strict_json_schema(schema_for(rubric), self.client.settings.max_string_length)
+            strict_json_schema(self.schema_for(rubric), self.client.settings.max_string_length)
         self.client.counter.warm()
+
+    @property
+    def compact(self) -> bool:
+        """Whether the prompt asks for a compact reply (feedback@v2 onwards)."""
+        return self.template.reply != "full"
+
+    def schema_for(self, rubric: Rubric) -> type[BaseModel]:
+        """The strict response model sent to the server for this rubric."""
+        if self.template.reply == "full":
+            return schema_for(rubric)
+        return compact_schema_for(rubric, self.template.reply, self.template.budget)
 
     def render(self, request: GradeRequest) -> tuple[RenderedPrompt, str, list[str], list[str]]:
         """The prompt, the answer text the model sees, what was set aside, and notes."""
@@ -80,21 +132,21 @@ class LLMGrader(Grader):
         for asked, reply in replies:
             block += f"\n<follow_up>\nInterviewer: {asked}\n<reply>\n{_escape(reply)}\n</reply>\n</follow_up>"
         rubric, question = request.rubric, request.question
-        rendered = self.template.render(
-            {
-                "role": request.role.title,
-                "question_id": question.id,
-                "question": question.question,
-                "why_asked": question.why_asked,
-                "framework": f"{question.framework.name}: " + "; ".join(question.framework.steps),
-                "key_points": "\n".join(
-                    f"- {p.id}{' (core)' if p.core else ''}: {p.covers}" for p in rubric.key_points
-                ),
-                "mistakes": "\n".join(f"- {m.id}: {m.description}" for m in rubric.mistakes) or "(none listed)",
-                "look_fors": "\n".join(f"- {look_for_id(i)}: {text}" for i, text in enumerate(rubric.look_for)),
-                "answer": block,
-            }
-        )
+        variables = {
+            "role": request.role.title,
+            "question_id": question.id,
+            "question": question.question,
+            "why_asked": question.why_asked,
+            "framework": f"{question.framework.name}: " + "; ".join(question.framework.steps),
+            "key_points": "\n".join(f"- {p.id}{' (core)' if p.core else ''}: {p.covers}" for p in rubric.key_points),
+            "mistakes": "\n".join(f"- {m.id}: {m.description}" for m in rubric.mistakes) or "(none listed)",
+            "look_fors": "\n".join(f"- {look_for_id(i)}: {text}" for i, text in enumerate(rubric.look_for)),
+            "answer": block,
+        }
+        # Later versions may leave some out (feedback@v2 drops why_asked, the question id); a
+        # variable the template uses and the code lacks still fails loudly.
+        used = self.template.variables
+        rendered = self.template.render({k: v for k, v in variables.items() if k in used})
         seen = "\n\n".join([main, *(r for _, r in replies)])
         return rendered, seen, ignored, notes
 
@@ -110,17 +162,38 @@ class LLMGrader(Grader):
             return baseline.model_copy(update={"not_assessed": not_assessed})
         rendered, seen, ignored, notes = self.render(request)
         context = RequestContext(self.template.ref, request.question.id)
-        result = await self.client.astructured(
-            rendered.messages,
-            DraftFeedback,
-            schema=schema_for(request.rubric),
-            name="feedback",
-            context=context,
-            max_tokens=self.template.max_tokens,
-        )
+        reply: type[DraftFeedback] | type[CompactDraft] = CompactDraft if self.compact else DraftFeedback
+        listener = current_listener()
+        with reporting_progress(_naming(listener, request.rubric) if listener else None):
+            try:
+                result = await self.client.astructured(
+                    rendered.messages,
+                    reply,
+                    schema=self.schema_for(request.rubric),
+                    name="feedback",
+                    context=context,
+                    max_tokens=self.template.max_tokens,
+                )
+            except LLMReplyCutOff as cut:
+                # The prompt's budget is what a reply normally needs (sized on tiktoken counts); a model
+                # with a wordier tokenizer (SmolLM2 counts a quarter more) may need more: one more try
+                # at the configured ceiling, for compact replies, before giving up.
+                if not self.compact or self.client.settings.max_tokens <= cut.max_tokens:
+                    raise
+                result = await self.client.astructured(
+                    rendered.messages,
+                    reply,
+                    schema=self.schema_for(request.rubric),
+                    name="feedback",
+                    context=context,
+                    max_tokens=self.client.settings.max_tokens,
+                )
+                result.notes.insert(0, f"The first reply was cut off at {cut.max_tokens} tokens; asked again.")
+        value = result.value
+        draft = expand(value, request.rubric, seen) if isinstance(value, CompactDraft) else value
         sentences = split_sentences(seen)
         facts = answer_facts(seen, sentences, baseline.delivery, baseline.guards, mistakes=0)
-        judged = check_draft(result.value, request.rubric, seen, facts)
+        judged = check_draft(draft, request.rubric, seen, facts)
         judged.checks.notes[:0] = [*notes, *result.notes]
         settings = self.client.settings
         return Feedback(
