@@ -267,6 +267,7 @@ class LLMClient:
             body.update(request.get("extra_body") or {})
             options: Any = {"headers": request.get("extra_headers") or {}}
             if listener is not None:
+                accumulated = _Accumulator(self.model, listener)  # says "sent" before the request goes
                 stream = await client.post(
                     "/chat/completions",
                     cast_to=ChatCompletion,
@@ -275,23 +276,23 @@ class LLMClient:
                     stream=True,
                     stream_cls=openai.AsyncStream[ChatCompletionChunk],
                 )
-                return await _collect(stream, _Accumulator(self.model, listener))
+                return await _collect(stream, accumulated)
             posted: ChatCompletion = await client.post(
                 "/chat/completions", cast_to=ChatCompletion, body=body, options=options
             )
             return _Reply.of(posted)
         if isinstance(client, openai.AsyncOpenAI):
             if listener is not None:
-                return await _collect(
-                    await client.chat.completions.create(**request), _Accumulator(self.model, listener)
-                )
+                accumulated = _Accumulator(self.model, listener)
+                return await _collect(await client.chat.completions.create(**request), accumulated)
             completion: ChatCompletion = await client.chat.completions.create(**request)
             return _Reply.of(completion)
         sync_client = client
 
         def call() -> _Reply:
             if listener is not None:
-                return _collect_sync(sync_client.chat.completions.create(**request), _Accumulator(self.model, listener))
+                accumulated = _Accumulator(self.model, listener)
+                return _collect_sync(sync_client.chat.completions.create(**request), accumulated)
             result: ChatCompletion = sync_client.chat.completions.create(**request)
             return _Reply.of(result)
 

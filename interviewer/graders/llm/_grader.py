@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from ..._version import __version__
 from ...corpus import rubric_hash
 from ...exceptions import LLMReplyCutOff
-from ...llm import LLMClient, RequestContext, run_sync
+from ...llm import CallResult, LLMClient, RequestContext, run_sync
 from ...llm._progress import ModelProgress, ProgressListener, current_listener, reporting_progress
 from ...llm._schema import strict_json_schema
 from ...models import Feedback, Provenance, Rubric
@@ -164,30 +164,27 @@ class LLMGrader(Grader):
         context = RequestContext(self.template.ref, request.question.id)
         reply: type[DraftFeedback] | type[CompactDraft] = CompactDraft if self.compact else DraftFeedback
         listener = current_listener()
+
+        async def ask(budget: int | None) -> CallResult[DraftFeedback | CompactDraft]:
+            return await self.client.astructured(
+                rendered.messages,
+                reply,
+                schema=self.schema_for(request.rubric),
+                name="feedback",
+                context=context,
+                max_tokens=budget,
+            )
+
         with reporting_progress(_naming(listener, request.rubric) if listener else None):
             try:
-                result = await self.client.astructured(
-                    rendered.messages,
-                    reply,
-                    schema=self.schema_for(request.rubric),
-                    name="feedback",
-                    context=context,
-                    max_tokens=self.template.max_tokens,
-                )
+                result = await ask(self.template.max_tokens)
             except LLMReplyCutOff as cut:
                 # The prompt's budget is what a reply normally needs (sized on tiktoken counts); a model
-                # with a wordier tokenizer (SmolLM2 counts a quarter more) may need more: one more try
-                # at the configured ceiling, for compact replies, before giving up.
+                # with a wordier tokenizer (SmolLM2 counts a third more) may need more: one more try at
+                # the configured ceiling, for compact replies, before giving up.
                 if not self.compact or self.client.settings.max_tokens <= cut.max_tokens:
                     raise
-                result = await self.client.astructured(
-                    rendered.messages,
-                    reply,
-                    schema=self.schema_for(request.rubric),
-                    name="feedback",
-                    context=context,
-                    max_tokens=self.client.settings.max_tokens,
-                )
+                result = await ask(self.client.settings.max_tokens)
                 result.notes.insert(0, f"The first reply was cut off at {cut.max_tokens} tokens; asked again.")
         value = result.value
         draft = expand(value, request.rubric, seen) if isinstance(value, CompactDraft) else value
