@@ -237,3 +237,24 @@ def test_quotes_first_replies_refer_to_their_quotes_by_number(corpus: Corpus) ->
     assert by_id["dependencies"].status is KeyPointStatus.missed
     # Advice that drifted into another script than the answer's is dropped.
     assert feedback.improvements == ["Name who you involved."]
+
+
+LONG = "Say which numbers you would have watched after the first week and who heard about them first"
+
+
+def test_a_model_whose_claims_fail_the_checks_does_not_get_to_praise_the_answer(corpus: Corpus) -> None:
+    """Seen with Qwen2.5-1.5B: "covers 0 of 8 key points" over a summary saying it covers the key points."""
+    reply = _compact(
+        key_points={p: {"status": "covered", "quote": ""} for p in _compact()["key_points"]},
+        summary="This answer covers the key points and provides a clear strategy for designing a",
+        improvements=["involves-team", LONG[:80]],
+        outline=["1. Define clear requirements for zero-d,"],
+    )
+    fake = FakeLLM([FakeReply.json(reply)])
+    feedback = LLMGrader(fake.llm_client(), prompt="feedback@v5").grade(_request(corpus))
+    assert "covers the key points" not in feedback.summary
+    assert feedback.checks is not None and any("summary is not shown" in n for n in feedback.checks.notes)
+    # A bare id reads as what it means; text cut at its length bound ends on a whole word.
+    assert feedback.improvements[0] == "Cover this point: involves team and stakeholders."
+    assert feedback.improvements[1] == "Say which numbers you would have watched after the first week and who heard…"
+    assert feedback.model_answer_outline == ["1. Define clear requirements for…"]

@@ -173,15 +173,34 @@ def _in_the_answers_script(texts: list[str], answer: str) -> list[str]:
     return [t for t in texts if not _CJK.search(t)]
 
 
-def expand(draft: CompactDraft, rubric: Rubric, answer: str = "") -> DraftFeedback:
+def _tidy(texts: list[str], bound: int, labels: dict[str, str]) -> list[str]:
+    """Free text as a candidate should read it.
+
+    A bare rubric id becomes what it means, and text the schema's length bound cut mid-word ends at
+    its last whole word.
+    """
+    out = []
+    for raw in texts:
+        text = raw.strip()
+        if text in labels:
+            text = f"Cover this point: {labels[text].lower()}."
+        elif len(text) >= bound - 1 and " " in text:
+            text = text[: text.rindex(" ")].rstrip(" ,;:'\"(-") + "…"
+        if text:
+            out.append(text)
+    return out
+
+
+def expand(draft: CompactDraft, rubric: Rubric, answer: str = "", budget: ReplyBudget | None = None) -> DraftFeedback:
     """The compact reply in the full reply's shape, so one set of checks serves both."""
+    budget = budget or ReplyBudget()
     labels = {p.id: p.label for p in rubric.key_points}
     strengths = [
         Strength(point=f"Covers {labels[point_id].lower()}", evidence=draft.quote(point.quote))
         for point_id, point in draft.key_points.items()
         if point.status == "covered" and draft.quote(point.quote).strip() and point_id in labels
     ]
-    summary = _in_the_answers_script([draft.summary], answer)
+    summary = _tidy(_in_the_answers_script([draft.summary], answer), budget.summary_chars, labels)
     return DraftFeedback(
         key_points={
             point_id: KeyPointJudgement(evidence=draft.quote(point.quote), status=point.status, reason="")
@@ -192,8 +211,8 @@ def expand(draft: CompactDraft, rubric: Rubric, answer: str = "") -> DraftFeedba
             look_id: LookForJudgement(verdict=verdict, reason="") for look_id, verdict in draft.look_fors.items()
         },
         strengths=strengths,
-        improvements=_in_the_answers_script(draft.improvements, answer),
-        model_answer_outline=_in_the_answers_script(draft.outline, answer),
+        improvements=_tidy(_in_the_answers_script(draft.improvements, answer), budget.improvement_chars, labels),
+        model_answer_outline=_tidy(_in_the_answers_script(draft.outline, answer), budget.step_chars, labels),
         summary=summary[0] if summary else "",
         score=draft.score,
     )

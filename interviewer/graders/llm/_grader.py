@@ -187,16 +187,22 @@ class LLMGrader(Grader):
                 result = await ask(self.client.settings.max_tokens)
                 result.notes.insert(0, f"The first reply was cut off at {cut.max_tokens} tokens; asked again.")
         value = result.value
-        draft = expand(value, request.rubric, seen) if isinstance(value, CompactDraft) else value
+        draft = expand(value, request.rubric, seen, self.template.budget) if isinstance(value, CompactDraft) else value
         sentences = split_sentences(seen)
         facts = answer_facts(seen, sentences, baseline.delivery, baseline.guards, mistakes=0)
         judged = check_draft(draft, request.rubric, seen, facts)
         judged.checks.notes[:0] = [*notes, *result.notes]
         settings = self.client.settings
+        # A summary written by a model whose claims mostly failed the checks would praise what the
+        # feedback below says is missing ("covers the key points" over "covers 0 of 8"): not shown.
+        claimed = sum(1 for j in draft.key_points.values() if j.status != "missed")
+        trusted = judged.checks.evidence_rejected * 2 <= claimed
+        if judged.summary and not trusted:
+            judged.checks.notes.append("the model's summary is not shown: most of its claims failed the checks")
         return Feedback(
             question_id=request.question.id,
             role=request.role.id,
-            summary=judged.summary or baseline.summary,
+            summary=(judged.summary if trusted else "") or baseline.summary,
             delivery=baseline.delivery,
             guards=baseline.guards,
             grader=self.name,
