@@ -40,18 +40,21 @@ def _run(args: list[str], out: Path, dataset: Path = ROOT / "evals/golden") -> d
     return dict(json.loads((out / "summary.json").read_text()))
 
 
-def _llm(prompt: str) -> list[str]:
+def _llm(prompt: str, fixtures: Path = FIXTURES, *extra: str) -> list[str]:
+    """Replay `prompt` from a folder of recordings with its config."""
+    config = str(fixtures / "config.toml")
     return [
         "--grader",
         "llm",
         "--prompt",
         prompt,
         "--config",
-        str(FIXTURES / "config.toml"),
+        config,
         "--replay",
-        str(FIXTURES),
+        str(fixtures),
         "--concurrency",
         "8",
+        *extra,
     ]
 
 
@@ -103,20 +106,7 @@ from golden_subset import write_subset  # noqa: E402
 
 
 def _qwen(prompt: str) -> list[str]:
-    return [
-        "--grader",
-        "llm",
-        "--prompt",
-        prompt,
-        "--config",
-        str(QWEN / "config.toml"),
-        "--replay",
-        str(QWEN),
-        "--concurrency",
-        "8",
-        "--workers",
-        "2",
-    ]
+    return _llm(prompt, QWEN, "--workers", "2")
 
 
 DEV_RUNS = sorted(p for p in (RUNS / "qwen-dev").glob("feedback-v*") if (p / "summary.json").is_file())

@@ -103,14 +103,6 @@ def _part_path(index: int) -> Path | None:
     return path if path.is_file() else None
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _qwen(install: bool, echo: Callable[[str], None]) -> Path:
     target = models_cache() / QWEN.file_name
     if target.is_file() and target.stat().st_size == _QWEN_SIZE:
