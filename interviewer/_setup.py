@@ -81,7 +81,7 @@ def grading_setup(
             raise ConfigError("--record and --replay need --model: the recordings are of a model's replies")
         return GradingSetup(offline, TemplateFollowUps(), None, settings, "offline grader")
 
-    from .fixtures import RecordingTransport, ReplayTransport
+    from .recording import RecordingTransport, ReplayTransport
 
     transport: RecordingTransport | ReplayTransport | None = None
     mode = ""

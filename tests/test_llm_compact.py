@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 
 from interviewer.corpus import Corpus
-from interviewer.fixtures import RecordingTransport, ReplayTransport
 from interviewer.graders import GradeRequest
 from interviewer.graders.llm import LLMGrader
 from interviewer.graders.llm._grader import judging
 from interviewer.llm import LLMClient
 from interviewer.llm._progress import ModelProgress, reporting_progress
 from interviewer.models import KeyPointStatus
+from interviewer.recording import RecordingTransport, ReplayTransport
 from interviewer.testing import FakeLLM, FakeReply
 
 QID = "dpo-prioritise-urgent"

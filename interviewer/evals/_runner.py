@@ -117,8 +117,8 @@ def make_graders(config: EvalConfig, spec: RunSpec) -> tuple[list[Grader], list[
     offline = OfflineGrader(cache=config.cache)
     if spec.grader == "offline":
         return [offline] * spec.repeat, []
-    from ..fixtures import RecordingTransport, ReplayTransport
     from ..graders.llm import LLMGrader
+    from ..recording import RecordingTransport, ReplayTransport
 
     assert config.settings is not None
     transport: RecordingTransport | ReplayTransport | None = None

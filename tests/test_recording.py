@@ -11,11 +11,11 @@ from typer.testing import CliRunner
 from interviewer.cli import app
 from interviewer.corpus import Corpus
 from interviewer.exceptions import FixtureMissing, UsageError
-from interviewer.fixtures import RecordingTransport, ReplayTransport
 from interviewer.graders import GradeRequest
 from interviewer.graders.llm import LLMGrader
 from interviewer.llm import LLMClient
 from interviewer.prompts import load_prompt
+from interviewer.recording import RecordingTransport, ReplayTransport
 from interviewer.testing import FakeLLM, FakeRequest, FaultServer, judge_everything
 
 LATEST = load_prompt("feedback").ref
