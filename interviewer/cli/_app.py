@@ -6,30 +6,21 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
-from .._paths import user_data_dir
-from .._sessions import SessionStore
-from .._setup import GradingSetup, grading_setup, with_discovered_model
 from .._version import __version__
-from ..corpus import load_corpus
 from ..exceptions import GradingError, InterviewerError, UserError
-from ..graders import GradeRequest
-from ..interview import Interview, build_report, report_markdown
-from ..llm import load_settings
-from ..models import SessionOptions
 from ._corpus import corpus_app
 from ._eval import eval_app
-from ._input import LineSource, read_answer_text
-from ._logging import setup_logging
-from ._practice import run_practice
-from ._progress import model_status
-from ._render import render_feedback, render_report
+
+if TYPE_CHECKING:
+    from .._setup import GradingSetup
+
+# Command modules and the library load inside each command, so `--help` and `--version` stay fast.
 
 __all__ = ["app"]
 
@@ -105,6 +96,9 @@ def _setup(
     *,
     fallback: bool = True,
 ) -> GradingSetup:
+    from .._setup import grading_setup, with_discovered_model
+    from ..llm import load_settings
+
     settings = load_settings({"model": model, "base_url": base_url}, config_file=config)
     if replay is None:
         settings = with_discovered_model(settings, base_url is not None, console.print)
@@ -142,12 +136,18 @@ def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also print the log to stderr.")] = False,
 ) -> None:
     """Mock interviews in the terminal with rubric-based feedback. Offline by default."""
+    from ._logging import setup_logging
+
     setup_logging(verbose)
 
 
 @app.command()
 def roles(as_json: JsonFlag = False) -> None:
     """List the roles you can practise for."""
+    from rich.table import Table
+
+    from ..corpus import load_corpus
+
     corpus = load_corpus()
     if as_json:
         _print_json(
@@ -177,6 +177,10 @@ def questions(
     as_json: JsonFlag = False,
 ) -> None:
     """List the questions of a role."""
+    from rich.table import Table
+
+    from ..corpus import load_corpus
+
     role_corpus = load_corpus().role(role)
     chosen = list(role_corpus.questions)
     if category is not None:
@@ -217,6 +221,12 @@ def feedback(
     ] = False,
 ) -> None:
     """Grade one answer (from --answer, --answer-file or stdin) and print the feedback."""
+    from ..corpus import load_corpus
+    from ..graders import GradeRequest
+    from ._input import read_answer_text
+    from ._progress import model_status
+    from ._render import render_feedback
+
     role_corpus = load_corpus().role(role)
     q = role_corpus.question(question)
     text = read_answer_text(answer, answer_file, sys.stdin)
@@ -251,6 +261,13 @@ def practice(
     data_dir: DataDir = None,
 ) -> None:
     """Start a mock interview in the terminal. Answers can also come from a pipe or --answers FILE."""
+    from .._sessions import SessionStore
+    from ..corpus import load_corpus
+    from ..interview import Interview
+    from ..models import SessionOptions
+    from ._input import LineSource
+    from ._practice import run_practice
+
     console = _console()
     store = SessionStore(data_dir)
     setup = _setup(console, model, base_url, config, record, replay)
@@ -292,6 +309,13 @@ def resume(
     data_dir: DataDir = None,
 ) -> None:
     """Continue a saved session where it stopped, including a half-typed answer or an open follow-up."""
+    from .._sessions import SessionStore
+    from ..corpus import load_corpus
+    from ..interview import Interview
+    from ._input import LineSource
+    from ._practice import run_practice
+    from ._render import render_report
+
     console = _console()
     store = SessionStore(data_dir)
     saved = store.load(session_id)
@@ -326,6 +350,7 @@ def local_server(
     """
     import time
 
+    from .._paths import user_data_dir
     from ..testing import LocalLlamaServer, local_model
 
     console = _console()
@@ -352,6 +377,10 @@ def local_server(
 @app.command()
 def sessions(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """List saved sessions, newest first."""
+    from rich.table import Table
+
+    from .._sessions import SessionStore
+
     store = SessionStore(data_dir)
     rows = store.list()
     if as_json:
@@ -398,6 +427,11 @@ def report(
     data_dir: DataDir = None,
 ) -> None:
     """Show the summary of a saved session."""
+    from .._sessions import SessionStore
+    from ..corpus import load_corpus
+    from ..interview import build_report, report_markdown
+    from ._render import render_report
+
     fmt = fmt.lower()
     if fmt not in {"text", "md", "json"}:
         raise UserError(f"unknown --format {fmt!r}; use text, md or json")

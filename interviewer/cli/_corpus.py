@@ -10,8 +10,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from ..corpus import check_corpus
-from ..corpus._schema import stale_schemas, write_schemas
 from ..exceptions import Problem
 
 __all__ = ["corpus_app", "fail_with_problems"]
@@ -37,6 +35,8 @@ def check(
     ] = None,
 ) -> None:
     """Validate every corpus and rubric file and every cross-reference. Exit code 2 if anything is wrong."""
+    from ..corpus import check_corpus
+
     corpus, problems = check_corpus(path)
     out = Console(highlight=False)
     if problems:
@@ -54,6 +54,8 @@ def schema(
     check_only: Annotated[bool, typer.Option("--check", help="Only check that the files are up to date.")] = False,
 ) -> None:
     """Write the JSON Schemas of every file kind (for editors), or check they are current."""
+    from ..corpus._schema import stale_schemas, write_schemas
+
     console = Console(highlight=False)
     if check_only:
         stale = stale_schemas(out)
