@@ -1,9 +1,10 @@
-"""The `Embedder` interface and a cache for the texts that repeat (rubric key points)."""
+"""The `Embedder` interface and a cache for the texts that repeat (rubric key points, re-graded answers)."""
 
 from __future__ import annotations
 
 import functools
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -42,16 +43,24 @@ class Embedder(Protocol):
 
 
 class CachingEmbedder:
-    """Wraps an embedder and remembers query vectors (key points repeat across answers).
+    """Wraps an embedder and remembers vectors of texts seen before.
 
-    `seed` holds precomputed vectors (see `VectorStore`); it is used only when it
-    was made by the same model.
+    Query vectors (key points) repeat across answers; passage vectors (answer
+    sentences) repeat when an answer is graded again: with its follow-up reply,
+    on resume, in repeated eval runs. A text's vector does not depend on the
+    batch it was embedded in, so a cached vector is the one a fresh call gives.
+    `seed` holds precomputed query vectors (see `VectorStore`); it is used only
+    when it was made by the same model.
     """
 
-    def __init__(self, inner: Embedder, seed: VectorStore | None = None, max_items: int = 20_000) -> None:
+    def __init__(
+        self, inner: Embedder, seed: VectorStore | None = None, max_items: int = 20_000, max_passages: int = 10_000
+    ) -> None:
         self.inner = inner
         self._max = max_items
+        self._max_passages = max_passages
         self._queries: dict[str, NDArray[np.float32]] = {}
+        self._passages: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._seed = seed if seed is not None and seed.model == inner.name else None
         self._lock = threading.Lock()
 
@@ -81,7 +90,22 @@ class CachingEmbedder:
 
     def passages(self, texts: Sequence[str]) -> Vectors:
         with self._lock:
-            return self.inner.passages(texts)
+            if not texts:
+                return self.inner.passages(texts)
+            todo = [t for t in dict.fromkeys(texts) if t not in self._passages]
+            fresh = dict(zip(todo, self.inner.passages(todo), strict=True)) if todo else {}
+            rows = []
+            for text in texts:
+                vector = fresh.get(text)
+                if vector is None:
+                    vector = self._passages[text]
+                    self._passages.move_to_end(text)
+                rows.append(vector)
+            for text, vector in fresh.items():
+                self._passages[text] = vector
+            while len(self._passages) > self._max_passages:
+                self._passages.popitem(last=False)
+            return np.stack(rows)
 
 
 @functools.cache
