@@ -266,15 +266,16 @@ def practice(
         interview, plan = Interview.start(
             load_corpus(), role, options, setup.grader, store, follow_ups=setup.follow_ups, narrator=setup.narrator
         )
-        title = interview.role.role.title
-        n = len(plan.question_ids)
-        console.print(
-            f"[bold]Mock interview: {title}[/] · {n} question{'s' if n != 1 else ''} · {setup.description} · "
-            f"session {interview.session.id}"
-        )
-        if plan.shortened:
-            console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
-        code = run_practice(interview, source, console)
+        with interview:  # holds the session's lock until the end, however it ends
+            title = interview.role.role.title
+            n = len(plan.question_ids)
+            console.print(
+                f"[bold]Mock interview: {title}[/] · {n} question{'s' if n != 1 else ''} · {setup.description} · "
+                f"session {interview.session.id}"
+            )
+            if plan.shortened:
+                console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
+            code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
 
@@ -296,18 +297,22 @@ def resume(
     store = SessionStore(data_dir)
     saved = store.load(session_id)
     setup = _setup(console, model or saved.options.model, base_url, config, record, replay)
-    interview = Interview.resume(
-        load_corpus(), store, saved.id, setup.grader, follow_ups=setup.follow_ups, narrator=setup.narrator
-    )
-    if interview.finished:
-        setup.close()
-        console.print(f"Session {interview.session.id} is already finished.")
-        render_report(interview.report(), console, interview.session.narrative)
-        return
-    number, total = interview.position
-    console.print(f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}.")
-    with setup, LineSource.open(answers, console) as source:
-        code = run_practice(interview, source, console)
+    with (
+        setup,
+        Interview.resume(
+            load_corpus(), store, saved.id, setup.grader, follow_ups=setup.follow_ups, narrator=setup.narrator
+        ) as interview,  # holds the session's lock until the end, however it ends
+    ):
+        if interview.finished:
+            console.print(f"Session {interview.session.id} is already finished.")
+            render_report(interview.report(), console, interview.session.narrative)
+            return
+        number, total = interview.position
+        console.print(
+            f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}."
+        )
+        with LineSource.open(answers, console) as source:
+            code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
 
