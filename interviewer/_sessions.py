@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
+import re
 import secrets
 import tempfile
 from collections import Counter
@@ -13,10 +15,27 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ._paths import user_data_dir
-from .exceptions import SessionError
-from .models import Session, TurnStatus, utcnow
+from ._session_lock import SessionLock
+from .exceptions import SessionConflict, SessionError
+from .models import SESSION_ID_PATTERN, Session, TurnStatus, utcnow
 
-__all__ = ["SessionListing", "SessionStore", "atomic_write_text"]
+__all__ = ["SessionListing", "SessionStore", "atomic_write_text", "check_session_id"]
+
+_ID = re.compile(SESSION_ID_PATTERN)
+
+
+def check_session_id(session_id: str) -> str:
+    """The id itself, if it is a valid session id (a file name, never a path or a pattern); else `SessionError`."""
+    if not _ID.fullmatch(session_id):
+        raise SessionError(
+            f"invalid session id {session_id!r}: ids are names of letters, digits, '-' and '_' "
+            "(not paths or patterns); run `interviewer sessions` to list them"
+        )
+    return session_id
+
+
+def _revision(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -52,34 +71,76 @@ class SessionListing:
 
 
 class SessionStore:
-    """Sessions under `<data dir>/sessions/<id>.json`."""
+    """Sessions under `<data dir>/sessions/<id>.json`, each with a `<id>.lock` while it is open."""
 
     def __init__(self, root: Path | None = None) -> None:
         self.root = (root or user_data_dir()).expanduser()
         self.folder = self.root / "sessions"
 
     def new_id(self, role: str) -> str:
-        """A readable, sortable, unique id such as `20261123-1530-digital-product-owner-3f9a`."""
+        """A readable, sortable, unique id such as `20261123-153000-digital-product-owner-3f9a`."""
         stamp = utcnow().strftime("%Y%m%d-%H%M%S")
-        return f"{stamp}-{role}-{secrets.token_hex(2)}"
+        while True:
+            session_id = check_session_id(f"{stamp}-{role}-{secrets.token_hex(2)}")
+            if not self.path(session_id).exists():
+                return session_id
 
     def path(self, session_id: str) -> Path:
-        return self.folder / f"{session_id}.json"
+        return self.folder / f"{check_session_id(session_id)}.json"
+
+    def lock_path(self, session_id: str) -> Path:
+        return self.folder / f"{check_session_id(session_id)}.lock"
+
+    def lock(self, session_id: str) -> SessionLock:
+        """Hold the session open; `SessionLocked` if another live process has it open."""
+        return SessionLock.acquire(self.lock_path(session_id), session_id)
 
     def save(self, session: Session) -> Path:
-        """Write the session atomically, stamping `updated_at`."""
+        """Write the session atomically, stamping `updated_at` (no check for changes by others: see `commit`)."""
         session.updated_at = utcnow()
         path = self.path(session.id)
+        self._write(path, session.model_dump_json(indent=2) + "\n")
+        return path
+
+    def commit(self, session: Session, since: str | None) -> str:
+        """Save over revision `since` (None: a new session); return the new revision.
+
+        If the file changed since (another process saved it), nothing is
+        overwritten: this version goes to a `.conflict` file next to it and
+        `SessionConflict` says where.
+        """
+        session.updated_at = utcnow()
+        path = self.path(session.id)
+        text = session.model_dump_json(indent=2) + "\n"
         try:
-            atomic_write_text(path, session.model_dump_json(indent=2) + "\n")
+            current: str | None = _revision(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            current = None
+        except (OSError, UnicodeDecodeError):
+            current = "unreadable"
+        if current is not None and current != since:
+            copy = path.with_name(f"{session.id}.{utcnow():%Y%m%d-%H%M%S}-{os.getpid()}.conflict")
+            self._write(copy, text)
+            raise SessionConflict(
+                f"session {session.id} was changed by another interviewer while this one had it open, so it "
+                f"was not overwritten; this terminal's version (with what you typed) is in {copy}; "
+                f"`interviewer resume {session.id}` continues from the saved one",
+                session.id,
+                copy,
+            )
+        self._write(path, text)
+        return _revision(text)
+
+    def _write(self, path: Path, text: str) -> None:
+        try:
+            atomic_write_text(path, text)
         except OSError as exc:
             raise SessionError(
                 f"cannot save the session to {path}: {exc.strerror or exc}; "
                 "free some space or set INTERVIEWER_HOME to a writable folder"
             ) from None
-        return path
 
-    def _read(self, path: Path) -> Session:
+    def _read(self, path: Path) -> tuple[Session, str]:
         try:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
@@ -87,7 +148,7 @@ class SessionStore:
         except UnicodeDecodeError:
             raise SessionError(f"session file {path} is not UTF-8 text; it was left untouched") from None
         try:
-            return Session.model_validate_json(text)
+            session = Session.model_validate_json(text)
         except ValidationError as exc:
             first = exc.errors(include_url=False)[0]
             where = ".".join(str(p) for p in first["loc"]) or "the file"
@@ -95,20 +156,37 @@ class SessionStore:
                 f"session file {path} is corrupt ({where}: {first['msg']}); it was left untouched - "
                 "restore it from a backup or delete it to hide it from `interviewer sessions`"
             ) from None
+        if session.id != path.stem:
+            raise SessionError(
+                f"session file {path} holds session id {session.id!r}, not {path.stem!r}; it was left untouched - "
+                f"rename the file to {session.id}.json or set its id to {path.stem!r}"
+            )
+        return session, _revision(text)
+
+    def resolve(self, session_id: str) -> str:
+        """The full id of a session given by its id or a unique prefix of one."""
+        session_id = check_session_id(session_id.strip().removesuffix(".json"))
+        if self.path(session_id).is_file():
+            return session_id
+        try:
+            names = sorted(p.stem for p in self.folder.iterdir() if p.suffix == ".json")
+        except OSError:
+            names = []
+        matches = [name for name in names if name.startswith(session_id)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            shown = ", ".join(matches[:5])
+            raise SessionError(f"session id {session_id!r} is ambiguous: it matches {shown}; give more of it")
+        raise SessionError(f"no session {session_id!r} in {self.folder}; run `interviewer sessions` to list them")
 
     def load(self, session_id: str) -> Session:
         """Load by id or by a unique prefix of one."""
-        session_id = session_id.strip().removesuffix(".json")
-        exact = self.path(session_id)
-        if exact.is_file():
-            return self._read(exact)
-        matches = sorted(self.folder.glob(f"{session_id}*.json")) if session_id and self.folder.is_dir() else []
-        if len(matches) == 1:
-            return self._read(matches[0])
-        if len(matches) > 1:
-            names = ", ".join(p.stem for p in matches[:5])
-            raise SessionError(f"session id {session_id!r} is ambiguous: it matches {names}; give more of it")
-        raise SessionError(f"no session {session_id!r} in {self.folder}; run `interviewer sessions` to list them")
+        return self.read(self.resolve(session_id))[0]
+
+    def read(self, session_id: str) -> tuple[Session, str]:
+        """The session with this exact id and its revision (what `commit` checks against)."""
+        return self._read(self.path(session_id))
 
     def list(self) -> list[SessionListing]:
         """All sessions, newest first; unreadable files are listed with their error."""
@@ -117,7 +195,7 @@ class SessionStore:
         rows: list[SessionListing] = []
         for path in sorted(self.folder.glob("*.json"), reverse=True):
             try:
-                rows.append(SessionListing(path.stem, path, self._read(path)))
+                rows.append(SessionListing(path.stem, path, self._read(path)[0]))
             except SessionError as exc:
                 rows.append(SessionListing(path.stem, path, None, str(exc)))
         return rows

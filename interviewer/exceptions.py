@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 __all__ = [
     "ConfigError",
@@ -25,7 +26,9 @@ __all__ = [
     "LLMReplyCutOff",
     "LLMUnavailable",
     "Problem",
+    "SessionConflict",
     "SessionError",
+    "SessionLocked",
     "UsageError",
     "UserError",
 ]
@@ -47,6 +50,28 @@ class UsageError(UserError):
 
 class SessionError(UserError):
     """A saved session is missing or cannot be read."""
+
+
+class SessionLocked(SessionError):
+    """The session is open in another `interviewer` (its lock file names a live process)."""
+
+    def __init__(self, message: str, session_id: str, pid: int | None, host: str | None) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.pid = pid
+        self.host = host
+
+
+class SessionConflict(SessionError):
+    """The session file changed on disk since it was opened; nothing was overwritten.
+
+    `copy` is where the refused version (with whatever was typed) was written instead.
+    """
+
+    def __init__(self, message: str, session_id: str, copy: Path | None) -> None:
+        super().__init__(message)
+        self.session_id = session_id
+        self.copy = copy
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import io
 import json
+import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from rich.console import Console
+from typer.testing import CliRunner, Result
 
 from interviewer._sessions import SessionStore
 from interviewer.cli import app
-from interviewer.models import Feedback, Session
+from interviewer.cli._input import LineSource
+from interviewer.cli._practice import EXIT_INTERRUPTED, run_practice
+from interviewer.corpus import load_corpus
+from interviewer.graders import OfflineGrader
+from interviewer.interview import Interview
+from interviewer.models import Feedback, Session, SessionOptions
 
 runner = CliRunner()
 
@@ -176,3 +184,169 @@ def test_session_file_is_valid_json_schema(isolated_home: Path, tmp_path: Path) 
     runner.invoke(app, ["practice", "-r", "dpo", "-n", "1", "--follow-ups", "0", "--answers", str(answers)])
     [path] = (isolated_home / "sessions").glob("*.json")
     assert Session.model_validate_json(path.read_text()).turns[0].feedback is not None
+
+
+def _saved_session(store: SessionStore, session_id: str | None = None) -> Session:
+    session = Session(
+        id=session_id or store.new_id("digital-product-owner"),
+        role="digital-product-owner",
+        options=SessionOptions(questions=2, follow_ups=0),
+        plan=["dpo-define-role", "dpo-agile-scrum"],
+    )
+    store.save(session)
+    return session
+
+
+def _one_error_line(result: Result, *parts: str) -> None:
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert "Traceback" not in result.output and "╭" not in result.output
+    for part in parts:
+        assert part in lines[0], result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["practice", "-r", "dpo", "--questions", "0"], "--questions"),
+        (["practice", "-r", "dpo", "--questions", "-3"], "--questions"),
+        (["practice", "-r", "dpo", "-n", "many"], "--questions"),
+        (["practice", "-r", "dpo", "--follow-ups", "9"], "--follow-ups"),
+        (["practice", "-r", "dpo", "--seed", "x"], "--seed"),
+        (["local-server", "--threads", "0"], "--threads"),
+        (["local-server", "--port", "http"], "--port"),
+        (["eval", "run", "--workers", "0"], "--workers"),
+        (["eval", "run", "--repeat", "99"], "--repeat"),
+        (["practice"], "--role"),
+        (["practice", "-r", "dpo", "--bogus"], "--bogus"),
+        (["--bogus"], "--bogus"),
+        (["nosuch"], "nosuch"),
+    ],
+)
+def test_bad_option_values_are_one_error_line(args: list[str], names: str) -> None:
+    _one_error_line(runner.invoke(app, args), names, "--help")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["report", "../../x"], ["report", "{abs}"], ["resume", "../../x"], ["resume", "*"], ["report", "20*"]],
+)
+def test_session_ids_cannot_reach_outside_the_data_folder(isolated_home: Path, args: list[str]) -> None:
+    store = SessionStore(isolated_home)
+    _saved_session(store)
+    outside = _saved_session(SessionStore(isolated_home.parent / "elsewhere"), "x")  # tmp/elsewhere/sessions/x.json
+    target = isolated_home.parent / "x.json"  # where ../../x points from the sessions folder
+    target.write_text(SessionStore(isolated_home.parent / "elsewhere").path(outside.id).read_text())
+    args = [a.replace("{abs}", str(target.with_suffix(""))) for a in args]
+    _one_error_line(runner.invoke(app, args), "invalid session id")
+
+
+def test_a_stored_id_cannot_make_resume_write_outside(isolated_home: Path, tmp_path: Path) -> None:
+    store = SessionStore(isolated_home)
+    session = _saved_session(store)
+    path = store.path(session.id)
+    data = json.loads(path.read_text())
+    data["id"] = "../../dir/evil"
+    path.write_text(json.dumps(data))
+    outside = tmp_path / "dir" / "evil.json"  # where that id points from the sessions folder
+    outside.parent.mkdir()
+    outside.write_text(json.dumps(data))
+    answers = tmp_path / "a.txt"
+    answers.write_text(f"{ANSWER}\n\n")
+    result = runner.invoke(app, ["resume", session.id, "--answers", str(answers)])
+    _one_error_line(result, "is corrupt (id:")
+    assert json.loads(outside.read_text()) == data  # not touched
+    assert [p.name for p in outside.parent.iterdir()] == ["evil.json"]
+
+
+def test_an_empty_enter_before_any_text_says_why(isolated_home: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "a.txt"
+    answers.write_text(f"\n{ANSWER}\n\n")
+    result = runner.invoke(app, ["practice", "-r", "dpo", "-n", "1", "--follow-ups", "0", "--answers", str(answers)])
+    assert result.exit_code == 0, result.output
+    assert "Nothing to submit yet: type your answer, then an empty line submits it" in result.stdout
+    [row] = SessionStore(isolated_home).list()
+    assert row.session is not None and row.session.turns[0].answer == ANSWER
+
+
+def test_resume_is_refused_while_the_session_is_open_elsewhere(isolated_home: Path, tmp_path: Path) -> None:
+    store = SessionStore(isolated_home)
+    session = _saved_session(store)
+    answers = tmp_path / "a.txt"
+    answers.write_text(f"{ANSWER}\n\n")
+    with store.lock(session.id):  # terminal A has it open
+        result = runner.invoke(app, ["resume", session.id[:15], "--answers", str(answers)])
+        _one_error_line(result, f"session {session.id} is open in another interviewer", f"pid {os.getpid()}")
+    assert store.load(session.id).turns == []  # B changed nothing
+    resumed = runner.invoke(app, ["resume", session.id, "--answers", str(answers)])
+    assert resumed.exit_code == 0, resumed.output
+    assert len(store.load(session.id).turns) == 1 and not store.lock_path(session.id).exists()
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_the_lock_is_released_however_the_run_ends(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+) -> None:
+    store = SessionStore(isolated_home)
+    session = _saved_session(store)
+
+    def fail(*args: object) -> int:
+        raise failure()
+
+    monkeypatch.setattr("interviewer.cli._practice._loop", fail)
+    answers = tmp_path / "a.txt"
+    answers.write_text("")
+    result = runner.invoke(app, ["resume", session.id, "--answers", str(answers)])
+    assert result.exit_code == (130 if failure is KeyboardInterrupt else 1)
+    assert not store.lock_path(session.id).exists()
+    started = runner.invoke(app, ["practice", "-r", "dpo", "-n", "1", "--answers", str(answers)])
+    assert started.exit_code != 0 and not list(store.folder.glob("*.lock"))
+
+
+def test_ctrl_c_keeps_the_unfinished_line_too(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SessionStore(isolated_home)
+    interview, _ = Interview.start(
+        load_corpus(), "dpo", SessionOptions(questions=1, follow_ups=0), OfflineGrader(), store
+    )
+    typed = iter(["My first line."])
+
+    def keyboard(prompt: str) -> str:
+        line = next(typed, None)
+        if line is None:
+            raise KeyboardInterrupt
+        return line
+
+    monkeypatch.setattr("builtins.input", keyboard)
+    out = io.StringIO()
+    console = Console(file=out, width=100)
+    source = LineSource(None, console, line_buffer=lambda: "and half of a second")
+    with interview:
+        assert run_practice(interview, source, console) == EXIT_INTERRUPTED
+    draft = store.load(interview.session.id).draft
+    assert draft is not None and draft.text == "My first line.\nand half of a second"
+    assert "Everything you typed is saved, the unfinished line too." in out.getvalue()
+
+
+def test_sessions_table_is_readable_at_80_columns(isolated_home: Path) -> None:
+    store = SessionStore(isolated_home)
+    ids = [f"20261123-153000-product-operations-manager-3f9{c}" for c in "ab"]
+    for sid in ids:
+        session = Session(id=sid, role="product-operations-manager", options=SessionOptions(questions=1), plan=["x"])
+        store.save(session)
+    (store.folder / "broken.json").write_text("{not json")
+    result = runner.invoke(app, ["sessions"], env={"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("unreadable:")]
+    assert max(len(line) for line in lines) <= 80  # the table; the notes under it are soft-wrapped messages
+    for sid in ids:  # whole, on one line: what `resume` needs
+        assert any(line.split()[:1] == [sid] for line in lines), result.stdout
+    assert "0/1" in result.stdout and "unreadable" in result.stdout and "broken.json is corrupt" in result.stdout
+
+
+def test_roles_table_keeps_ids_whole_at_80_columns() -> None:
+    result = runner.invoke(app, ["roles"], env={"COLUMNS": "80"})
+    assert max(len(line) for line in result.stdout.splitlines()) <= 80
+    for name in ["values-and-motivation", "product-operations-manager", "digital-product-owner"]:
+        assert name in result.stdout
+    assert "…" not in result.stdout

@@ -7,10 +7,10 @@ import pytest
 
 from interviewer._sessions import SessionStore
 from interviewer.corpus import Corpus
-from interviewer.exceptions import UsageError
+from interviewer.exceptions import SessionConflict, SessionError, SessionLocked, UsageError
 from interviewer.graders import OfflineGrader
 from interviewer.interview import Interview, choose_questions
-from interviewer.models import SessionOptions, TurnStatus
+from interviewer.models import Session, SessionOptions, TurnStatus
 
 ANSWER = (
     "When everything is urgent I first agree with the requesters what urgent means, such as revenue or customers "
@@ -54,6 +54,7 @@ def test_every_step_is_saved_and_resumes(corpus: Corpus, grader: OfflineGrader, 
     assert saved.draft is not None and saved.draft.text == "half an answer" and saved.draft.hints_used == 2
 
     # A crash here: a new process resumes with the draft.
+    interview.close()  # the first process is gone: its lock with it
     again = Interview.resume(corpus, store, sid, grader)
     assert again.current == first and again.draft_text == "half an answer"
     step = again.submit(ANSWER)
@@ -92,3 +93,63 @@ def test_answer_is_on_disk_before_grading(corpus: Corpus, tmp_path: Path) -> Non
         interview.submit("my precious answer")
     draft = store.load(interview.session.id).draft
     assert draft is not None and draft.text == "my precious answer"
+
+
+def test_a_second_resume_is_refused_while_the_first_is_open(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path)
+    started, _ = Interview.start(corpus, "dpo", SessionOptions(questions=2, follow_ups=0), grader, store)
+    sid = started.session.id
+    with pytest.raises(SessionLocked, match=rf"session {sid} is open in another interviewer"):
+        Interview.resume(corpus, store, sid, grader)  # `practice` still runs in terminal A
+    started.close()
+
+    with Interview.resume(corpus, store, sid, grader) as a:  # terminal A resumes and waits
+        a.ask()
+        with pytest.raises(SessionLocked):  # terminal B
+            Interview.resume(corpus, SessionStore(tmp_path), sid[:12], grader)
+        a.save_draft("terminal A's line")
+    assert not store.lock_path(sid).exists()  # released at the end of the block
+    with Interview.resume(corpus, store, sid, grader) as b:
+        assert b.draft_text == "terminal A's line"
+
+
+def test_lock_is_released_when_resume_fails(corpus: Corpus, grader: OfflineGrader, tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    started, _ = Interview.start(corpus, "dpo", SessionOptions(questions=1), grader, store)
+    started.close()
+    sid = started.session.id
+    saved = store.load(sid)
+    saved.role = corpus.role("pom").id  # a session this corpus can no longer open
+    store.save(saved)
+    with pytest.raises(SessionError, match="that the corpus no longer has"):
+        Interview.resume(corpus, store, sid, grader)
+    assert not store.lock_path(sid).exists()
+
+
+def test_a_save_never_erases_a_turn_saved_by_another_process(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    """The lost update: A waits, B answers and is graded, A types a line. B's turn stays; A's line is kept aside."""
+    store = SessionStore(tmp_path)
+    started, _ = Interview.start(corpus, "dpo", SessionOptions(questions=2, follow_ups=0), grader, store)
+    started.close()
+    sid = started.session.id
+    a = Interview.resume(corpus, store, sid, grader)
+    a.ask()
+    store.lock_path(sid).unlink()  # someone deleted A's lock by hand, so B gets in
+    with Interview.resume(corpus, SessionStore(tmp_path), sid, grader) as b:
+        b.ask()
+        assert b.submit(ANSWER).feedback is not None
+    with pytest.raises(SessionConflict, match=rf"session {sid} was changed by another interviewer") as caught:
+        a.save_draft("terminal A's precious line")
+    assert "\n" not in str(caught.value)
+    on_disk = store.load(sid)
+    assert len(on_disk.turns) == 1 and on_disk.turns[0].answer == ANSWER  # B's graded turn is kept
+    copy = caught.value.copy
+    assert copy is not None and str(copy) in str(caught.value)
+    kept = Session.model_validate_json(copy.read_text())
+    assert kept.draft is not None and kept.draft.text == "terminal A's precious line"  # and so is A's line
+    assert [row.id for row in store.list()] == [sid]  # the copy is not listed as a session
+    a.close()

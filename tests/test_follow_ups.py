@@ -41,6 +41,7 @@ def test_follow_up_probes_a_missed_core_point_and_is_graded_with_the_answer(corp
     assert probed.label in follow_up.reason
 
     # A crash while the follow-up is open: it comes back on resume.
+    interview.close()  # the crashed process's lock goes with it
     again = Interview.resume(corpus, store, interview.session.id, OfflineGrader())
     assert again.open_follow_up == follow_up
     final = again.submit("Another point: " + probed.covers)

@@ -166,12 +166,15 @@ def test_ctrl_c_saves_and_says_how_to_resume(terminal: Terminal, tmp_path: Path)
     terminal.wait_for("> ")
     terminal.type("Half of an answer")
     terminal.wait_for("… ")
+    terminal.type("and a line without Enter", enter=False)
+    terminal.wait_for("without Enter")
     subprocess.run([*terminal.tmux, "send-keys", "-t", terminal.name, "C-c"], check=True)
     screen = terminal.wait_for("interviewer resume")
-    assert "Interrupted" in screen and "Traceback" not in screen
+    assert "Interrupted" in screen and "the unfinished line too" in screen and "Traceback" not in screen
     [row] = SessionStore(home).list()
     assert row.session is not None and row.session.draft is not None
-    assert row.session.draft.text == "Half of an answer"
+    assert row.session.draft.text == "Half of an answer\nand a line without Enter"
+    assert not list((home / "sessions").glob("*.lock"))  # the lock went with the run
 
 
 @pytest.mark.llama

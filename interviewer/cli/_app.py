@@ -6,11 +6,13 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; its errors have no public name
+from typer._click.exceptions import UsageError as ArgumentError
 
 from .._version import __version__
 from ..exceptions import GradingError, InterviewerError, UserError
@@ -28,12 +30,32 @@ __all__ = ["app"]
 EXIT_MODEL_FAILED = 3
 
 
+def _bad_arguments(exc: ArgumentError) -> NoReturn:
+    """A bad option or argument (out of range, not a number, missing, unknown): one line, exit 2."""
+    message = " ".join(exc.format_message().split()).rstrip(".")
+    hint = f"; see `{exc.ctx.command_path} --help`" if exc.ctx is not None else ""
+    Console(stderr=True).print(f"[red]error:[/] {escape(message)}{hint}", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code)
+
+
 class _Group(typer.core.TyperGroup):
     """Turns user errors (and a failed model, when asked not to fall back) into one line and an exit code."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:  # the options before the command name
+            return super().make_context(info_name, args, parent, **extra)
+        except NoArgsIsHelpError:
+            raise
+        except ArgumentError as exc:
+            _bad_arguments(exc)
 
     def invoke(self, ctx: Any) -> Any:  # typer's Context class lives in a private module
         try:
             return super().invoke(ctx)
+        except NoArgsIsHelpError:  # typer shows the help
+            raise
+        except ArgumentError as exc:  # parsing a command's options happens in here
+            _bad_arguments(exc)
         except UserError as exc:
             Console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
@@ -163,10 +185,13 @@ def roles(as_json: JsonFlag = False) -> None:
             ]
         )
         return
-    table = Table("Title", "Questions", "Categories")
-    table.add_column("Role", no_wrap=True)
-    for r in corpus.roles.values():
-        table.add_row(r.role.title, str(len(r.questions)), ", ".join(c.id for c in r.role.categories), r.id)
+    # Ids are what people type (`--role`, `--category`): never cut them; the title wraps instead.
+    roles = list(corpus.roles.values())
+    table = Table("Title", "Questions")
+    table.add_column("Categories", no_wrap=True, min_width=max(len(c.id) for r in roles for c in r.role.categories))
+    table.add_column("Role", no_wrap=True, min_width=max(len(r.id) for r in roles))
+    for r in roles:
+        table.add_row(r.role.title, str(len(r.questions)), "\n".join(c.id for c in r.role.categories), r.id)
     _console().print(table)
 
 
@@ -283,15 +308,16 @@ def practice(
         interview, plan = Interview.start(
             load_corpus(), role, options, setup.grader, store, follow_ups=setup.follow_ups, narrator=setup.narrator
         )
-        title = interview.role.role.title
-        n = len(plan.question_ids)
-        console.print(
-            f"[bold]Mock interview: {title}[/] · {n} question{'s' if n != 1 else ''} · {setup.description} · "
-            f"session {interview.session.id}"
-        )
-        if plan.shortened:
-            console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
-        code = run_practice(interview, source, console)
+        with interview:  # holds the session's lock until the end, however it ends
+            title = interview.role.role.title
+            n = len(plan.question_ids)
+            console.print(
+                f"[bold]Mock interview: {title}[/] · {n} question{'s' if n != 1 else ''} · {setup.description} · "
+                f"session {interview.session.id}"
+            )
+            if plan.shortened:
+                console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
+            code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
 
@@ -320,18 +346,22 @@ def resume(
     store = SessionStore(data_dir)
     saved = store.load(session_id)
     setup = _setup(console, model or saved.options.model, base_url, config, record, replay)
-    interview = Interview.resume(
-        load_corpus(), store, saved.id, setup.grader, follow_ups=setup.follow_ups, narrator=setup.narrator
-    )
-    if interview.finished:
-        setup.close()
-        console.print(f"Session {interview.session.id} is already finished.")
-        render_report(interview.report(), console, interview.session.narrative)
-        return
-    number, total = interview.position
-    console.print(f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}.")
-    with setup, LineSource.open(answers, console) as source:
-        code = run_practice(interview, source, console)
+    with (
+        setup,
+        Interview.resume(
+            load_corpus(), store, saved.id, setup.grader, follow_ups=setup.follow_ups, narrator=setup.narrator
+        ) as interview,  # holds the session's lock until the end, however it ends
+    ):
+        if interview.finished:
+            console.print(f"Session {interview.session.id} is already finished.")
+            render_report(interview.report(), console, interview.session.narrative)
+            return
+        number, total = interview.position
+        console.print(
+            f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}."
+        )
+        with LineSource.open(answers, console) as source:
+            code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
 
@@ -377,9 +407,8 @@ def local_server(
 @app.command()
 def sessions(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     """List saved sessions, newest first."""
-    from rich.table import Table
-
     from .._sessions import SessionStore
+    from ._render import render_sessions
 
     store = SessionStore(data_dir)
     rows = store.list()
@@ -410,14 +439,7 @@ def sessions(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
     if not rows:
         console.print(f"No sessions in {store.folder} yet. Start one with: interviewer practice --role ROLE")
         return
-    table = Table("Session", "Role", "Progress", "Status", "Updated")
-    for r in rows:
-        if r.session is None:
-            table.add_row(r.id, "-", "-", "[red]unreadable[/]", r.error or "")
-            continue
-        s = r.session
-        table.add_row(s.id, s.role, f"{len(s.turns)}/{len(s.plan)}", s.status, f"{s.updated_at:%Y-%m-%d %H:%M}")
-    console.print(table)
+    render_sessions(rows, console)
 
 
 @app.command()

@@ -48,6 +48,15 @@ def parse_command(line: str) -> Command | None:
     return None
 
 
+def _line_editing() -> Callable[[], str] | None:
+    """Turn on line editing for `input()` (GNU readline or libedit); return how to read the unfinished line."""
+    try:
+        import readline
+    except ImportError:  # Windows, or a Python built without it
+        return None
+    return readline.get_line_buffer
+
+
 @dataclass
 class LineSource:
     """Lines typed at a terminal (with prompts and line editing) or read from a stream."""
@@ -57,6 +66,10 @@ class LineSource:
     console: Console
     owns_stream: bool = False
     """Whether `close` should close the stream (a file we opened)."""
+    line_buffer: Callable[[], str] | None = None
+    """At a terminal: what has been typed on the current line so far (readline's buffer), if known."""
+    unfinished: str = ""
+    """The line being typed when Ctrl-C interrupted `read` (not ended with Enter)."""
 
     def __enter__(self) -> LineSource:
         return self
@@ -69,13 +82,26 @@ class LineSource:
     def interactive(self) -> bool:
         return self.stream is None
 
+    @property
+    def keeps_unfinished_line(self) -> bool:
+        """Whether Ctrl-C can keep the line typed without Enter (a terminal with line editing)."""
+        return self.stream is None and self.line_buffer is not None
+
     def read(self, prompt: str) -> str | None:
-        """One line without its newline, or None at end of input."""
+        """One line without its newline, or None at end of input.
+
+        Ctrl-C raises KeyboardInterrupt, leaving what was typed on the line in `unfinished`.
+        """
         if self.stream is None:
+            self.unfinished = ""
             try:
-                return self.console.input(prompt)
+                return input(prompt)  # the prompt goes through readline, which then redraws long lines right
             except EOFError:
                 return None
+            except KeyboardInterrupt:
+                if self.line_buffer is not None:
+                    self.unfinished = self.line_buffer()
+                raise
         line = self.stream.readline()
         if not line:
             return None
@@ -94,7 +120,7 @@ class LineSource:
             return cls(stream, console, owns_stream=True)
         if not sys.stdin.isatty():
             return cls(sys.stdin, console)
-        return cls(None, console)
+        return cls(None, console, line_buffer=_line_editing())
 
 
 def read_answer_text(answer: str | None, answer_file: Path | None, stdin: TextIO) -> str:

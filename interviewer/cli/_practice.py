@@ -18,6 +18,8 @@ _HOW_TO_ANSWER = (
     "Type your answer (several lines are fine). Press Enter on an empty line to submit. /help for commands."
 )
 
+_NOTHING_YET = "Nothing to submit yet: type your answer, then an empty line submits it. /skip to skip, /help for more."
+
 
 def _show_question(console: Console, interview: Interview, question: Question) -> None:
     number, total = interview.position
@@ -44,7 +46,13 @@ def run_practice(interview: Interview, source: LineSource, console: Console) -> 
         return _loop(interview, source, console)
     except KeyboardInterrupt:
         console.print()
-        console.print("[yellow]Interrupted.[/] Everything you typed up to your last Enter is saved.")
+        unfinished = source.unfinished
+        if unfinished.strip() and not interview.finished:  # the line typed without Enter: keep it too
+            interview.save_draft("\n".join(part for part in (interview.draft_text, unfinished) if part))
+        if source.keeps_unfinished_line:
+            console.print("[yellow]Interrupted.[/] Everything you typed is saved, the unfinished line too.")
+        else:
+            console.print("[yellow]Interrupted.[/] Everything you typed up to your last Enter is saved.")
         _resume_note(console, interview)
         return EXIT_INTERRUPTED
 
@@ -104,8 +112,8 @@ def _answer(interview: Interview, question: Question, source: LineSource, consol
                 if follow_up is None:
                     return "next"
                 lines = []
-            elif command is Command.done:
-                console.print(Text("Nothing to submit yet: type your answer first, or /skip.", style="dim"))
+            else:  # an Enter before any text, or /done: say why nothing happened
+                console.print(Text(_NOTHING_YET, style="dim"))
         else:
             lines.append(line)
             interview.save_draft("\n".join(lines))

@@ -6,14 +6,24 @@ from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from .._sessions import SessionListing
 from ..interview import Hint, SessionReport
 from ..models import Feedback, FollowUp, KeyPointStatus, LookForVerdict, Narrative, Question, StarPart
 
-__all__ = ["render_feedback", "render_follow_up", "render_hint", "render_question", "render_report", "score_style"]
+__all__ = [
+    "render_feedback",
+    "render_follow_up",
+    "render_hint",
+    "render_question",
+    "render_report",
+    "render_sessions",
+    "score_style",
+]
 
 _LOOK_FOR = {
     LookForVerdict.met: ("✓", "green"),
@@ -187,3 +197,23 @@ def render_report(report: SessionReport, console: Console, narrative: Narrative 
         console.print("[bold]Practise next[/]")
         for tip in tips:
             console.print(f" → {tip}", highlight=False)
+
+
+def render_sessions(rows: Sequence[SessionListing], console: Console) -> None:
+    """The `interviewer sessions` table, readable at 80 columns; unreadable files are explained under it."""
+    # Ids are what people copy into `resume`: never cut them. The role is in the id; "5/5 done" is the status.
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("Session", no_wrap=True, min_width=max((len(r.id) for r in rows), default=7))
+    table.add_column("Progress", no_wrap=True)
+    table.add_column("Updated", no_wrap=True)
+    for r in rows:
+        if r.session is None:
+            table.add_row(Text(r.id), "[red]unreadable[/]", "")  # any file name: never markup
+            continue
+        s = r.session
+        done = " done" if s.status == "finished" else ""
+        table.add_row(s.id, f"{len(s.turns)}/{len(s.plan)}{done}", f"{s.updated_at.astimezone():%Y-%m-%d %H:%M}")
+    console.print(table)
+    for r in rows:
+        if r.error is not None:
+            console.print(f"[red]unreadable:[/] {escape(r.error)}", soft_wrap=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from .._session_lock import SessionLock
 from .._sessions import SessionStore
 from ..corpus import Corpus, RoleCorpus
 from ..exceptions import SessionError, UsageError
@@ -42,6 +43,11 @@ class Interview:
 
     Every change (a question asked, a line typed, a hint, an answer graded, a
     skip) is saved to the store at once, so a crash or Ctrl-C loses nothing.
+
+    An interview from `start` or `resume` holds its session's lock until
+    `close()` (or the end of a `with` block): a second open of the session is
+    refused meanwhile, and a save never overwrites a change made by another
+    process (`SessionConflict`).
     """
 
     def __init__(
@@ -53,6 +59,8 @@ class Interview:
         *,
         follow_ups: FollowUpWriter | None = None,
         narrator: ModelNarrator | None = None,
+        lock: SessionLock | None = None,
+        revision: str | None = None,
     ) -> None:
         if session.role != role.id:
             raise SessionError(f"session {session.id} is for role {session.role!r}, not {role.id!r}")
@@ -69,6 +77,9 @@ class Interview:
         self.store = store
         self.follow_up_writer: FollowUpWriter = follow_ups or TemplateFollowUps()
         self.narrator = narrator
+        self._lock = lock
+        self._revision = revision
+        """The file's revision as last read or written here; None for a session not saved yet."""
 
     @classmethod
     def start(
@@ -94,8 +105,14 @@ class Interview:
             raise UsageError(f"role {role.id!r} has no questions to ask with these options")
         session_id = store.new_id(role.id) if store is not None else f"session-{role.id}"
         session = Session(id=session_id, role=role.id, options=options, plan=plan.question_ids)
-        interview = cls(session, role, grader, store, follow_ups=follow_ups, narrator=narrator)
-        interview._save()
+        lock = store.lock(session_id) if store is not None else None
+        try:
+            interview = cls(session, role, grader, store, follow_ups=follow_ups, narrator=narrator, lock=lock)
+            interview._save()
+        except BaseException:
+            if lock is not None:
+                lock.release()
+            raise
         return interview, plan
 
     @classmethod
@@ -109,9 +126,38 @@ class Interview:
         follow_ups: FollowUpWriter | None = None,
         narrator: ModelNarrator | None = None,
     ) -> Interview:
-        """Continue a saved session where it stopped, draft and open follow-up included."""
-        session = store.load(session_id)
-        return cls(session, corpus.role(session.role), grader, store, follow_ups=follow_ups, narrator=narrator)
+        """Continue a saved session where it stopped, draft and open follow-up included.
+
+        Raises `SessionLocked` while another live process has the session open.
+        """
+        session_id = store.resolve(session_id)
+        lock = store.lock(session_id)
+        try:
+            session, revision = store.read(session_id)
+            return cls(
+                session,
+                corpus.role(session.role),
+                grader,
+                store,
+                follow_ups=follow_ups,
+                narrator=narrator,
+                lock=lock,
+                revision=revision,
+            )
+        except BaseException:
+            lock.release()
+            raise
+
+    def close(self) -> None:
+        """Release the session's lock (everything is saved already); safe to call twice."""
+        if self._lock is not None:
+            self._lock.release()
+
+    def __enter__(self) -> Interview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- state ---------------------------------------------------------------
 
@@ -286,4 +332,4 @@ class Interview:
 
     def _save(self) -> None:
         if self.store is not None:
-            self.store.save(self.session)
+            self._revision = self.store.commit(self.session, self._revision)

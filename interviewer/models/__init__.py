@@ -34,11 +34,12 @@ from ._feedback import (
     StarParts,
     TermCount,
 )
-from ._session import Draft, FollowUp, Narrative, Session, SessionOptions, Turn, TurnStatus, utcnow
+from ._session import SESSION_ID_PATTERN, Draft, FollowUp, Narrative, Session, SessionOptions, Turn, TurnStatus, utcnow
 
 __all__ = [
     "FEEDBACK_FORMAT_VERSION",
     "SCORE_ANCHORS",
+    "SESSION_ID_PATTERN",
     "AdversarialKind",
     "Category",
     "Checks",

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from ._feedback import Feedback
 
 __all__ = [
     "SESSION_FORMAT_VERSION",
+    "SESSION_ID_PATTERN",
     "Draft",
     "FollowUp",
     "Narrative",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 SESSION_FORMAT_VERSION = 1
+SESSION_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$"
+"""A session id is a file name: letters, digits, `-` and `_`, never a path or a pattern."""
 
 
 def utcnow() -> datetime:
@@ -133,8 +136,8 @@ class Session(_Model):
 
     format_version: int = SESSION_FORMAT_VERSION
     """Version of the session file format."""
-    id: str
-    """Session id, also the file name."""
+    id: Annotated[str, StringConstraints(pattern=SESSION_ID_PATTERN)]
+    """Session id, also the file name (letters, digits, `-` and `_`)."""
     role: str
     """Id of the role practised."""
     options: SessionOptions
