@@ -16,10 +16,12 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import tenacity
 from pydantic import BaseModel, ValidationError
 
+from .._redact import secrets_in_url
 from ..exceptions import FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff
 from ._progress import ModelProgress, ProgressListener, current_listener
 from ._retry import is_retryable, rejection, retrying, unavailable
@@ -197,12 +199,17 @@ class LLMClient:
         import httpx2
         import openai
 
+        # A query in the base URL (`?api-key=...`) goes on every request as a query; left in the base URL,
+        # the SDK would glue the path after it (`/v1?api-key=...chat/completions`).
+        parts = urlsplit(settings.endpoint)
         common: dict[str, Any] = {
             "api_key": settings.key_or_placeholder(),
-            "base_url": settings.endpoint,
+            "base_url": urlunsplit(parts._replace(query="", fragment="")),
             "max_retries": 0,  # our retry policy is the only one
             "timeout": settings.read_timeout,
         }
+        if parts.query:
+            common["default_query"] = dict(parse_qsl(parts.query, keep_blank_values=True))
         if asynchronous or (
             isinstance(transport, httpx2.AsyncBaseTransport) and not isinstance(transport, httpx2.BaseTransport)
         ):
@@ -248,8 +255,9 @@ class LLMClient:
 
     @property
     def _secrets(self) -> tuple[str | None, ...]:
+        """Everything secret the settings hold: the key, the base URL's password and query values."""
         key = self.settings.api_key
-        return (key.get_secret_value() if key else None,)
+        return (key.get_secret_value() if key else None, *secrets_in_url(self.settings.endpoint))
 
     # -- one request, with retries ------------------------------------------------
 
