@@ -333,6 +333,43 @@ def test_cli_with_only_a_base_url_uses_the_servers_model_or_says_what_to_pass() 
     assert down.exit_code == 2 and "pass --model NAME" in down.output and "Traceback" not in down.output
 
 
+@pytest.mark.parametrize(
+    "body",
+    [[{"id": "x"}], "ok", 5, None, {"choices": 5}, {"choices": [5]}, {"choices": [{"message": {"content": 3}}]}],
+    ids=["list", "string", "number", "null", "choices-a-number", "choice-a-number", "content-a-number"],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "asked-to-stream"])
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_reply_that_is_json_but_not_a_completion_is_malformed(body: object, stream: bool, asynchronous: bool) -> None:
+    """Retried as a malformed reply, then one clear line; never an AttributeError. Streaming or not."""
+    import httpx2
+
+    from interviewer.llm._progress import ModelProgress, reporting_progress
+
+    sent: list[object] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        sent.append(json.loads(request.content))
+        return httpx2.Response(200, headers={"content-type": "application/json"}, content=json.dumps(body).encode())
+
+    async def no_sleep(_seconds: float) -> None:
+        return None
+
+    settings = FakeLLM().settings(max_attempts=2, stream=stream)
+    seen: list[ModelProgress] = []
+    with (
+        LLMClient(
+            settings, transport=httpx2.MockTransport(handle), sleep=no_sleep, asynchronous=asynchronous
+        ) as client,
+        reporting_progress(seen.append),
+        pytest.raises(LLMUnavailable) as caught,
+    ):
+        _call(client)
+    message = str(caught.value)
+    assert "kept failing (2 attempts" in message and "not a chat completion" in message and "\n" not in message
+    assert len(sent) == 2 and all(isinstance(s, dict) and s.get("stream", False) == stream for s in sent)
+
+
 def test_asking_for_the_models_keeps_the_base_urls_query_and_says_none_of_its_secrets() -> None:
     import httpx2
 

@@ -3,18 +3,20 @@ from __future__ import annotations
 import base64
 import gzip
 import json
+import time
 from pathlib import Path
 
 import httpx2
 import pytest
+from pydantic import BaseModel, SecretStr
 from typer.testing import CliRunner
 
 from interviewer.cli import app
 from interviewer.corpus import Corpus
-from interviewer.exceptions import FixtureMissing, LLMRejected, UsageError
+from interviewer.exceptions import FixtureMissing, GradingError, LLMRejected, LLMUnavailable, UsageError
 from interviewer.graders import GradeRequest
 from interviewer.graders.llm import LLMGrader
-from interviewer.llm import LLMClient, LLMSettings
+from interviewer.llm import LLMClient, LLMSettings, RequestContext
 from interviewer.prompts import load_prompt
 from interviewer.recording import RecordingTransport, ReplayTransport
 from interviewer.testing import FakeLLM, FakeRequest, Fault, FaultServer, judge_everything
@@ -310,3 +312,44 @@ def test_recorded_secrets_are_redacted_inside_json_and_replay_still_finds_them(t
     assert json.loads(text)["response"]["body"]["nested"] == [{"[redacted]": "[redacted]"}]
     with httpx2.Client(transport=ReplayTransport(tmp_path)) as client:
         assert client.post(url, json={"a": 1}, headers=headers).json() == live.json()
+
+
+# -- replies that are JSON but not a completion, and replay's wording ------------------------------
+
+
+class _Verdict(BaseModel):
+    status: str
+
+
+CONTEXT = RequestContext("test@v1", QID)
+MESSAGES = [{"role": "user", "content": "Judge this."}]
+
+
+def _recorded_reply(folder: Path, settings: LLMSettings, body: object, status: int = 200) -> None:
+    """A recording whose reply is `body`, made by recording a server that sends it."""
+    reply = httpx2.MockTransport(lambda _r: httpx2.Response(status, json=body))
+    client = LLMClient(settings, transport=RecordingTransport(folder, inner=reply))
+    with pytest.raises(GradingError):
+        client.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
+
+
+def test_a_replayed_reply_that_is_a_json_list_is_a_malformed_reply(tmp_path: Path) -> None:
+    settings = FakeLLM().settings(max_attempts=3)
+    _recorded_reply(tmp_path, settings.model_copy(update={"max_attempts": 1}), [{"id": "x"}])
+    [path] = tmp_path.glob("*.json")
+    assert json.loads(path.read_text())["response"]["body"] == [{"id": "x"}]
+    replay = LLMClient(settings, transport=ReplayTransport(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable, match=r"\(3 attempts .*not a chat completion"):
+        replay.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
+    assert time.monotonic() - started < 1  # replay has no server to wait for: retries do not sleep
+
+
+def test_replay_errors_name_the_recordings_not_a_host(tmp_path: Path) -> None:
+    settings = LLMSettings(model="fake-model", api_key=SecretStr("k"), max_attempts=1)  # no base URL: OpenAI's
+    _recorded_reply(tmp_path, settings, {"error": {"message": "nope"}}, status=400)
+    client = LLMClient(settings, transport=ReplayTransport(tmp_path))
+    with pytest.raises(LLMRejected) as caught:
+        client.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
+    assert "api.openai.com" not in str(caught.value)
+    assert f"the recordings in {tmp_path} rejected the request (400)" in str(caught.value)
