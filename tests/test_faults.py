@@ -7,9 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from interviewer._sessions import SessionStore
 from interviewer._setup import grading_setup
+from interviewer.cli import app
 from interviewer.corpus import Corpus
 from interviewer.exceptions import LLMRejected, LLMUnavailable
 from interviewer.graders import GradeRequest
@@ -133,3 +135,47 @@ def test_nothing_the_candidate_typed_is_lost_when_the_model_fails(corpus: Corpus
     [turn] = store.load(interview.session.id).turns
     assert turn.answer == "first line\nsecond line of my answer"
     assert turn.feedback is not None and turn.feedback.provenance.fallback
+
+
+NOT_OBJECTS = [[{"id": "x"}], "ok", 5, None, {"choices": 5}, {"choices": [{"message": 3}]}]
+NOT_OBJECT_IDS = ["list", "string", "number", "null", "choices-a-number", "message-a-number"]
+
+
+def _config(tmp_path: Path, server: FaultServer, attempts: int) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[llm]\nbase_url = "{server.base_url}"\nmax_attempts = {attempts}\n')
+    return config
+
+
+@pytest.mark.parametrize("value", NOT_OBJECTS, ids=NOT_OBJECT_IDS)
+def test_a_reply_that_is_json_but_not_a_completion_falls_back_in_feedback(
+    isolated_home: Path, tmp_path: Path, value: object
+) -> None:
+    attempts = 2 if isinstance(value, list) else 1  # a retry waits up to a second: once is enough
+    with FaultServer([Fault.json(value)] * 2) as server:
+        config = _config(tmp_path, server, attempts=attempts)
+        result = CliRunner().invoke(
+            app, ["feedback", "-r", "dpo", "-q", QID, "-a", ANSWER, "-m", "m", "--config", str(config)]
+        )
+        assert len(server.requests) == attempts  # malformed, so retried like a body that is not JSON
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "AttributeError" not in result.output
+    said = " ".join(result.output.split())  # the terminal wraps the line
+    assert "The model failed: 127.0.0.1" in said and f"kept failing ({attempts} attempt" in said
+    assert "not a chat completion" in said and "offline feedback instead" in said
+    assert "Feedback · offline grader" in said
+
+
+def test_a_reply_that_is_a_json_list_keeps_the_answer_in_practice(isolated_home: Path, tmp_path: Path) -> None:
+    answers = tmp_path / "answers.txt"
+    answers.write_text(f"{ANSWER}\n\nMy follow-up reply.\n\n")
+    with FaultServer([Fault.json([{"id": "x"}])] * 20) as server:
+        config = _config(tmp_path, server, attempts=1)
+        args = ["practice", "--role", "dpo", "-n", "1", "--seed", "3", "-m", "m", "--config", str(config)]
+        result = CliRunner().invoke(app, [*args, "--answers", str(answers)])
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output and "not a chat completion" in result.output
+    [listing] = SessionStore(isolated_home).list()
+    assert listing.session is not None
+    [turn] = listing.session.turns
+    assert turn.answer == ANSWER and turn.feedback is not None and turn.feedback.grader == "offline"

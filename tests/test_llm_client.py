@@ -331,3 +331,85 @@ def test_cli_with_only_a_base_url_uses_the_servers_model_or_says_what_to_pass() 
         ],
     )
     assert down.exit_code == 2 and "pass --model NAME" in down.output and "Traceback" not in down.output
+
+
+@pytest.mark.parametrize(
+    "body",
+    [[{"id": "x"}], "ok", 5, None, {"choices": 5}, {"choices": [5]}, {"choices": [{"message": {"content": 3}}]}],
+    ids=["list", "string", "number", "null", "choices-a-number", "choice-a-number", "content-a-number"],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "asked-to-stream"])
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_reply_that_is_json_but_not_a_completion_is_malformed(body: object, stream: bool, asynchronous: bool) -> None:
+    """Retried as a malformed reply, then one clear line; never an AttributeError. Streaming or not."""
+    import httpx2
+
+    from interviewer.llm._progress import ModelProgress, reporting_progress
+
+    sent: list[object] = []
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        sent.append(json.loads(request.content))
+        return httpx2.Response(200, headers={"content-type": "application/json"}, content=json.dumps(body).encode())
+
+    async def no_sleep(_seconds: float) -> None:
+        return None
+
+    settings = FakeLLM().settings(max_attempts=2, stream=stream)
+    seen: list[ModelProgress] = []
+    with (
+        LLMClient(
+            settings, transport=httpx2.MockTransport(handle), sleep=no_sleep, asynchronous=asynchronous
+        ) as client,
+        reporting_progress(seen.append),
+        pytest.raises(LLMUnavailable) as caught,
+    ):
+        _call(client)
+    message = str(caught.value)
+    assert "kept failing (2 attempts" in message and "not a chat completion" in message and "\n" not in message
+    assert len(sent) == 2 and all(isinstance(s, dict) and s.get("stream", False) == stream for s in sent)
+
+
+def test_asking_for_the_models_keeps_the_base_urls_query_and_says_none_of_its_secrets() -> None:
+    import httpx2
+
+    from interviewer.exceptions import ConfigError
+    from interviewer.llm._discovery import discover_model
+
+    asked: list[httpx2.URL] = []
+
+    def listed(request: httpx2.Request) -> httpx2.Response:
+        asked.append(request.url)
+        return httpx2.Response(200, json={"object": "list", "data": [{"id": "only"}]})
+
+    def refused(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError(f"cannot connect to {request.url} as {request.headers['authorization']}")
+
+    settings = LLMSettings(base_url="http://127.0.0.1:9/v1?api-key=q-secret-77aa01", api_key="plain-key-5b4c3d")
+    assert discover_model(settings, transport=httpx2.MockTransport(listed)) == "only"
+    assert asked[0].path == "/v1/models" and asked[0].params["api-key"] == "q-secret-77aa01"
+    with pytest.raises(ConfigError) as caught:
+        discover_model(settings, transport=httpx2.MockTransport(refused))
+    assert "cannot reach 127.0.0.1:9" in str(caught.value)
+    assert "q-secret-77aa01" not in str(caught.value) and "plain-key-5b4c3d" not in str(caught.value)
+
+
+def test_a_query_in_the_base_url_is_sent_as_a_query_and_kept_out_of_errors() -> None:
+    """The SDK alone would glue the path after the query (`/v1?key=...chat/completions`)."""
+    import httpx2
+
+    seen: list[httpx2.URL] = []
+
+    def rejecting(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.url)
+        return httpx2.Response(400, json={"error": {"message": f"no thanks, {request.url}"}})
+
+    settings = LLMSettings(model="m", base_url="http://127.0.0.1:9/v1?key=q-secret-77aa01&api-version=2024-06-01")
+    with LLMClient(settings, transport=httpx2.MockTransport(rejecting)) as client, pytest.raises(LLMRejected) as caught:
+        _call(client)
+    [url] = seen
+    assert url.path == "/v1/chat/completions" and dict(url.params) == {
+        "key": "q-secret-77aa01",
+        "api-version": "2024-06-01",
+    }
+    assert "rejected the request (400): no thanks" in str(caught.value) and "q-secret-77aa01" not in str(caught.value)

@@ -1,22 +1,25 @@
 from __future__ import annotations
 
+import base64
 import gzip
 import json
+import time
 from pathlib import Path
 
 import httpx2
 import pytest
+from pydantic import BaseModel, SecretStr
 from typer.testing import CliRunner
 
 from interviewer.cli import app
 from interviewer.corpus import Corpus
-from interviewer.exceptions import FixtureMissing, UsageError
+from interviewer.exceptions import FixtureMissing, GradingError, LLMRejected, LLMUnavailable, UsageError
 from interviewer.graders import GradeRequest
 from interviewer.graders.llm import LLMGrader
-from interviewer.llm import LLMClient
+from interviewer.llm import LLMClient, LLMSettings, RequestContext
 from interviewer.prompts import load_prompt
 from interviewer.recording import RecordingTransport, ReplayTransport
-from interviewer.testing import FakeLLM, FakeRequest, FaultServer, judge_everything
+from interviewer.testing import FakeLLM, FakeRequest, Fault, FaultServer, judge_everything
 
 LATEST = load_prompt("feedback").ref
 """The default feedback prompt: the latest version."""
@@ -201,3 +204,152 @@ def test_cli_replay_needs_a_model_and_a_folder(tmp_path: Path) -> None:
     miss = runner.invoke(app, ["feedback", "-r", "dpo", "-q", QID, "-a", ANSWER, "-m", "m", "--replay", str(tmp_path)])
     assert miss.exit_code == 2 and f"no recording for prompt={LATEST}" in miss.output
     assert "Traceback" not in miss.output
+
+
+# -- secrets a server echoes back ------------------------------------------------------------------
+
+QUERY_SECRET = "q-secret-5d1e0c77aa"
+CONFIG_KEY = "local-key-3f9e77d2b1c0"  # not shaped like an OpenAI key
+
+
+def _files_hold(folder: Path, *secrets: str) -> list[str]:
+    """Every file under `folder` (gzip'd ones decoded) that holds one of `secrets`, with the secret."""
+    found = []
+    for path in folder.rglob("*"):
+        if not path.is_file():
+            continue
+        data = path.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        found += [f"{path}: {s}" for s in secrets if s.encode() in data]
+    return found
+
+
+def _feedback(folder: Path, answer: str, *extra: str) -> str:
+    result = CliRunner().invoke(
+        app, ["feedback", "-r", "dpo", "-q", QID, "-a", answer, "--model", "m", "--record", str(folder), *extra]
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_key_the_server_echoes_never_reaches_the_recordings(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 400 and a 200 that quote the Authorization header and the query, key from the environment."""
+    handler = judge_everything()
+    monkeypatch.setenv("OPENAI_API_KEY", CANARY)
+    folder = tmp_path / "recorded"
+    faults = [Fault.echo(400), Fault.echo(200)]
+    with FaultServer(faults, reply=lambda body: json.dumps(handler(FakeRequest(body, {})))) as server:
+        base_url = f"{server.base_url}?key={QUERY_SECRET}"
+        rejected = _feedback(folder, ANSWER, "--base-url", base_url)
+        echoed = _feedback(folder, ANSWER + " Another sentence.", "--base-url", base_url)
+        assert [kind for _, kind in server.requests] == ["echo", "echo"]
+    recordings = [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+    assert sorted(r["response"]["status"] for r in recordings) == [200, 400]
+    for recording in recordings:  # the echo really was recorded, with the secrets taken out
+        assert recording["request"]["path"] == "/v1/chat/completions?key=[redacted]"
+        assert "[redacted]" in json.dumps(recording["response"]["body"])
+    assert _files_hold(folder, CANARY, QUERY_SECRET) == []
+    [log] = isolated_home.rglob("*.log")
+    assert "rejected the request (400)" in log.read_text()  # the echo was logged, redacted
+    assert _files_hold(isolated_home, CANARY, QUERY_SECRET) == []
+    for output in (rejected, echoed):
+        assert CANARY not in output and QUERY_SECRET not in output
+    assert "rejected the request (400)" in rejected  # fell back to offline feedback, saying why
+
+
+def test_a_key_from_the_config_file_and_an_api_key_query_are_redacted(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    folder = tmp_path / "recorded"
+    handler = judge_everything()
+    with FaultServer([Fault.echo(400), Fault.echo(200)], reply=lambda b: json.dumps(handler(FakeRequest(b, {})))) as s:
+        config = tmp_path / "config.toml"
+        config.write_text(f'[llm]\napi_key = "{CONFIG_KEY}"\nbase_url = "{s.base_url}?api-key={QUERY_SECRET}"\n')
+        rejected = _feedback(folder, ANSWER, "--config", str(config))
+        echoed = _feedback(folder, ANSWER + " More.", "--config", str(config))
+    assert len(list(folder.glob("*.json"))) == 2
+    assert _files_hold(folder, CONFIG_KEY, QUERY_SECRET) == []
+    assert _files_hold(isolated_home, CONFIG_KEY, QUERY_SECRET) == []
+    assert CONFIG_KEY not in rejected + echoed and QUERY_SECRET not in rejected + echoed
+
+
+def test_userinfo_in_the_base_url_is_redacted_from_recordings_and_errors(corpus: Corpus, tmp_path: Path) -> None:
+    password = "pw-secret-31337"
+    with FaultServer([Fault.echo(400)]) as server:
+        base_url = server.base_url.replace("http://", f"http://someone:{password}@")
+        settings = LLMSettings(model="m", base_url=base_url, max_attempts=1)
+        with (
+            LLMClient(settings, transport=RecordingTransport(tmp_path)) as client,
+            pytest.raises(LLMRejected) as caught,
+        ):
+            LLMGrader(client).grade(_request(corpus))
+    basic = base64.b64encode(f"someone:{password}".encode()).decode()
+    [path] = tmp_path.glob("*.json")
+    assert "authorization: [redacted]" in path.read_text()  # the server did echo it
+    assert _files_hold(tmp_path, password, basic) == []
+    assert password not in str(caught.value) and basic not in str(caught.value)
+
+
+def test_recorded_secrets_are_redacted_inside_json_and_replay_still_finds_them(tmp_path: Path) -> None:
+    """The key, JSON-escaped in a body, in a kept header, and a query that replay keys the same way."""
+    secret = 'sk-"quoted"\\and/slash-0042'  # JSON escapes it, a URL percent-encodes it
+
+    def echo(request: httpx2.Request) -> httpx2.Response:
+        said = {"you_sent": request.headers["authorization"], "url": str(request.url), "nested": [{secret: secret}]}
+        return httpx2.Response(200, headers={"retry-after": secret}, content=json.dumps(said).encode())
+
+    url = f"http://x.invalid/v1/thing?token={secret}"
+    headers = {"Authorization": f"Bearer {secret}"}
+    with httpx2.Client(transport=RecordingTransport(tmp_path, inner=httpx2.MockTransport(echo))) as client:
+        live = client.post(url, json={"a": 1}, headers=headers)
+    [path] = tmp_path.glob("*.json")
+    text = path.read_text()
+    assert secret not in text and json.dumps(secret)[1:-1] not in text and secret not in live.text
+    assert json.loads(text)["response"]["body"]["nested"] == [{"[redacted]": "[redacted]"}]
+    with httpx2.Client(transport=ReplayTransport(tmp_path)) as client:
+        assert client.post(url, json={"a": 1}, headers=headers).json() == live.json()
+
+
+# -- replies that are JSON but not a completion, and replay's wording ------------------------------
+
+
+class _Verdict(BaseModel):
+    status: str
+
+
+CONTEXT = RequestContext("test@v1", QID)
+MESSAGES = [{"role": "user", "content": "Judge this."}]
+
+
+def _recorded_reply(folder: Path, settings: LLMSettings, body: object, status: int = 200) -> None:
+    """A recording whose reply is `body`, made by recording a server that sends it."""
+    reply = httpx2.MockTransport(lambda _r: httpx2.Response(status, json=body))
+    client = LLMClient(settings, transport=RecordingTransport(folder, inner=reply))
+    with pytest.raises(GradingError):
+        client.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
+
+
+def test_a_replayed_reply_that_is_a_json_list_is_a_malformed_reply(tmp_path: Path) -> None:
+    settings = FakeLLM().settings(max_attempts=3)
+    _recorded_reply(tmp_path, settings.model_copy(update={"max_attempts": 1}), [{"id": "x"}])
+    [path] = tmp_path.glob("*.json")
+    assert json.loads(path.read_text())["response"]["body"] == [{"id": "x"}]
+    replay = LLMClient(settings, transport=ReplayTransport(tmp_path))
+    started = time.monotonic()
+    with pytest.raises(LLMUnavailable, match=r"\(3 attempts .*not a chat completion"):
+        replay.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
+    assert time.monotonic() - started < 1  # replay has no server to wait for: retries do not sleep
+
+
+def test_replay_errors_name_the_recordings_not_a_host(tmp_path: Path) -> None:
+    settings = LLMSettings(model="fake-model", api_key=SecretStr("k"), max_attempts=1)  # no base URL: OpenAI's
+    _recorded_reply(tmp_path, settings, {"error": {"message": "nope"}}, status=400)
+    client = LLMClient(settings, transport=ReplayTransport(tmp_path))
+    with pytest.raises(LLMRejected) as caught:
+        client.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
+    assert "api.openai.com" not in str(caught.value)
+    assert f"the recordings in {tmp_path} rejected the request (400)" in str(caught.value)

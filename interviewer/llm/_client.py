@@ -15,11 +15,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import tenacity
 from pydantic import BaseModel, ValidationError
 
+from .._redact import secrets_in_url
 from ..exceptions import FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff
 from ._progress import ModelProgress, ProgressListener, current_listener
 from ._retry import is_retryable, rejection, retrying, unavailable
@@ -82,14 +85,23 @@ class _Reply:
 
     @classmethod
     def of(cls, completion: ChatCompletion) -> _Reply:
+        """What the completion says; `_NotACompletion` if the server's JSON is not shaped like one.
+
+        The SDK builds the completion without validating it, so a body such as `[...]`, `"ok"` or
+        `{"choices": 5}` arrives here as it was sent.
+        """
+        from openai.types.chat import ChatCompletion
+
+        if not isinstance(completion, ChatCompletion):
+            raise _NotACompletion(f"a JSON {_json_kind(completion)}, not an object")
         usage = getattr(completion, "usage", None)
         content, finish = _content(completion)
         return cls(
             content,
             finish,
             _model_name(getattr(completion, "model", None)),
-            getattr(usage, "prompt_tokens", None),
-            getattr(usage, "completion_tokens", None),
+            _int(getattr(usage, "prompt_tokens", None)),
+            _int(getattr(usage, "completion_tokens", None)),
         )
 
 
@@ -111,7 +123,7 @@ class _Accumulator:
         self.served_model = _model_name(getattr(chunk, "model", None)) or self.served_model
         usage = getattr(chunk, "usage", None)
         if usage is not None:
-            self.usage = (getattr(usage, "prompt_tokens", None), getattr(usage, "completion_tokens", None))
+            self.usage = (_int(getattr(usage, "prompt_tokens", None)), _int(getattr(usage, "completion_tokens", None)))
         progress = getattr(chunk, "prompt_progress", None)  # llama.cpp, with return_progress
         elapsed = time.monotonic() - self.started
         if isinstance(progress, dict) and not self.parts:
@@ -124,15 +136,17 @@ class _Accumulator:
                     prompt_done=_int(progress.get("processed")),
                 )
             )
-        for choice in getattr(chunk, "choices", None) or []:
+        choices = getattr(chunk, "choices", None)
+        for choice in choices if isinstance(choices, list) else []:
             delta = getattr(choice, "delta", None)
             piece = getattr(delta, "content", None)
-            if piece:
+            if piece and isinstance(piece, str):
                 self.parts.append(piece)
                 self.pieces += 1
                 self.listener(ModelProgress("writing", elapsed, self.model, pieces=self.pieces, text=self.text))
-            if getattr(choice, "finish_reason", None):
-                self.finish = choice.finish_reason
+            finish = getattr(choice, "finish_reason", None)
+            if finish and isinstance(finish, str):
+                self.finish = finish
 
     @property
     def text(self) -> str:
@@ -148,7 +162,16 @@ def _model_name(value: object) -> str | None:
 
 
 def _int(value: object) -> int | None:
-    return int(value) if isinstance(value, int | float) else None
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _json_kind(value: object) -> str:
+    """How a parsed JSON value is called in JSON (the SDK hands an empty body or `null` over as "")."""
+    if value is None or value == "":
+        return "null or empty body"
+    if isinstance(value, bool):
+        return "boolean"
+    return {list: "list", str: "string", int: "number", float: "number"}.get(type(value), type(value).__name__)
 
 
 def run_sync(coro: Coroutine[Any, Any, Any]) -> Any:
@@ -185,7 +208,10 @@ class LLMClient:
         self._owns_client = client is None
         self._client = client if client is not None else self._build(settings, transport, asynchronous)
         self._mode: Mode = "json_object" if settings.structured_output == "json_object" else "json_schema"
-        self._sleep = sleep
+        replayed = _replayed_from(transport)
+        self._sleep = sleep if sleep is not None or replayed is None else _no_sleep  # no server to wait for
+        self.where = settings.host if replayed is None else _replay_label(settings, replayed)
+        """Who answers, for messages and logs: the host, or the recordings a replay answers from."""
         self.counter = TokenCounter(self.model)
 
     @staticmethod
@@ -197,12 +223,17 @@ class LLMClient:
         import httpx2
         import openai
 
+        # A query in the base URL (`?api-key=...`) goes on every request as a query; left in the base URL,
+        # the SDK would glue the path after it (`/v1?api-key=...chat/completions`).
+        parts = urlsplit(settings.endpoint)
         common: dict[str, Any] = {
             "api_key": settings.key_or_placeholder(),
-            "base_url": settings.endpoint,
+            "base_url": urlunsplit(parts._replace(query="", fragment="")),
             "max_retries": 0,  # our retry policy is the only one
             "timeout": settings.read_timeout,
         }
+        if parts.query:
+            common["default_query"] = dict(parse_qsl(parts.query, keep_blank_values=True))
         if asynchronous or (
             isinstance(transport, httpx2.AsyncBaseTransport) and not isinstance(transport, httpx2.BaseTransport)
         ):
@@ -248,12 +279,28 @@ class LLMClient:
 
     @property
     def _secrets(self) -> tuple[str | None, ...]:
+        """Everything secret the settings hold: the key, the base URL's password and query values."""
         key = self.settings.api_key
-        return (key.get_secret_value() if key else None,)
+        return (key.get_secret_value() if key else None, *secrets_in_url(self.settings.endpoint))
 
     # -- one request, with retries ------------------------------------------------
 
     async def _send(self, request: dict[str, Any], listener: ProgressListener | None) -> _Reply:
+        """One request; a reply that is JSON but not a completion is malformed, as a body that is not JSON is."""
+        import httpx2
+        import openai
+
+        try:
+            return await self._send_once(request, listener)
+        except _NotACompletion as bad:
+            # Retried like any malformed body. The request stands in for the response the SDK did not keep.
+            url = urlunsplit(urlsplit(self.settings.endpoint)._replace(netloc=self.settings.host, query=""))
+            response = httpx2.Response(200, request=httpx2.Request("POST", url.rstrip("/") + "/chat/completions"))
+            raise openai.APIResponseValidationError(
+                response, None, message=f"the server's reply is not a chat completion ({bad})"
+            ) from None
+
+    async def _send_once(self, request: dict[str, Any], listener: ProgressListener | None) -> _Reply:
         import openai
         from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
@@ -331,7 +378,7 @@ class LLMClient:
         missing = _fixture_missing(exc)
         if missing is not None:
             return missing
-        host = self.settings.host
+        host = self.where
         if is_retryable(exc):
             return unavailable(exc, host, attempts, seconds, self._secrets)
         if isinstance(exc, openai.APIStatusError):
@@ -442,7 +489,7 @@ class LLMClient:
         except LLMRejected as exc:
             if not (self._mode == "json_schema" and self.settings.structured_output == "auto" and _about_format(exc)):
                 raise
-            log.warning("%s: %s; switching to JSON mode", self.settings.host, exc)
+            log.warning("%s: %s; switching to JSON mode", self.where, exc)
             self._mode = "json_object"
             notes.append("the server does not support strict JSON schemas; used JSON mode and validated the reply")
             request = self._request(messages, schema_model, name, context, max_tokens)
@@ -486,7 +533,7 @@ class LLMClient:
             "%s: %s at %s, %d+%d tokens, %.0f ms, %d retries%s",
             context.header(),
             self.model,
-            self.settings.host,
+            self.where,
             tokens_in,
             tokens_out,
             latency,
@@ -544,11 +591,42 @@ class _Invalid(Exception):
         self.reason = reason
 
 
+class _NotACompletion(Exception):
+    """The server's reply is JSON, but not shaped like a chat completion."""
+
+
 def _content(completion: ChatCompletion) -> tuple[str, str | None]:
-    if not completion.choices:
-        return "", None
-    choice = completion.choices[0]
-    return choice.message.content or "", choice.finish_reason
+    choices: object = completion.choices
+    if not choices:
+        return "", None  # an object without choices: an empty reply, which validation reports
+    if not isinstance(choices, list):
+        raise _NotACompletion(f"its choices are a JSON {_json_kind(choices)}, not a list")
+    message = getattr(choices[0], "message", None)
+    content: object = getattr(message, "content", None)
+    finish: object = getattr(choices[0], "finish_reason", None)
+    if not hasattr(message, "content") or not isinstance(content, str | None) or not isinstance(finish, str | None):
+        raise _NotACompletion("its first choice has no message with text content")
+    return content or "", finish
+
+
+async def _no_sleep(_seconds: float) -> None:
+    return None
+
+
+def _replayed_from(transport: object) -> Path | None:
+    """The recordings folder, when `transport` replays one."""
+    if transport is None:
+        return None
+    from ..recording import ReplayTransport
+
+    return transport.store.folder if isinstance(transport, ReplayTransport) else None
+
+
+def _replay_label(settings: LLMSettings, folder: Path) -> str:
+    """Replay's name in messages: the recordings, and the host only when a base URL says which one."""
+    if settings.base_url is None:
+        return f"the recordings in {folder}"
+    return f"{settings.host} (replayed from {folder})"
 
 
 def _not_streamed(response: Any) -> bool:
@@ -556,23 +634,28 @@ def _not_streamed(response: Any) -> bool:
     return "json" in response.headers.get("content-type", "")
 
 
-async def _collect(stream: Any, accumulated: _Accumulator) -> _Reply:
+def _completion(data: Any) -> ChatCompletion:
+    """A whole completion sent where a stream was asked for, built as the SDK builds one (`_Reply.of` checks it)."""
     from openai.types.chat import ChatCompletion
 
+    if not isinstance(data, dict):
+        raise _NotACompletion(f"a JSON {_json_kind(data)}, not an object")
+    return ChatCompletion.model_construct(**data)
+
+
+async def _collect(stream: Any, accumulated: _Accumulator) -> _Reply:
     if _not_streamed(stream.response):
         await stream.response.aread()
-        return _Reply.of(ChatCompletion.model_validate(stream.response.json()))
+        return _Reply.of(_completion(stream.response.json()))
     async for chunk in _guarded(stream):
         accumulated.add(chunk)
     return accumulated.reply()
 
 
 def _collect_sync(stream: Any, accumulated: _Accumulator) -> _Reply:
-    from openai.types.chat import ChatCompletion
-
     if _not_streamed(stream.response):
         stream.response.read()
-        return _Reply.of(ChatCompletion.model_validate(stream.response.json()))
+        return _Reply.of(_completion(stream.response.json()))
     for chunk in _guarded_sync(stream):
         accumulated.add(chunk)
     return accumulated.reply()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from .._redact import redact
+from .._redact import redact, secrets_in_url
 from ..exceptions import ConfigError
 from ._settings import LLMSettings
 
@@ -17,10 +18,11 @@ def list_models(settings: LLMSettings, *, transport: Any = None) -> list[str]:
     """The model ids the server lists at /models, in its order."""
     import httpx2
 
-    url = settings.endpoint.rstrip("/") + "/models"
+    parts = urlsplit(settings.endpoint)  # a query in the base URL (`?api-key=...`) stays the query
+    url = urlunsplit(parts._replace(path=parts.path.rstrip("/") + "/models", fragment=""))
     key = settings.api_key.get_secret_value() if settings.api_key else None
     headers = {"Authorization": f"Bearer {key}"} if key else {}
-    secrets = (key,)
+    secrets = (key, *secrets_in_url(settings.endpoint))
     try:
         with httpx2.Client(timeout=DISCOVERY_TIMEOUT, transport=transport) as client:
             response = client.get(url, headers=headers)

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 __all__ = ["Fault", "FaultServer"]
 
-Kind = Literal["ok", "status", "slow", "drop", "malformed", "truncated"]
+Kind = Literal["ok", "status", "slow", "drop", "malformed", "truncated", "json", "echo"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,8 @@ class Fault:
     retry_after: float | None = None
     delay: float = 0.0
     body: dict[str, Any] = field(default_factory=dict)
+    value: Any = None
+    """The body of a `json` fault."""
 
     @classmethod
     def ok(cls) -> Fault:
@@ -69,6 +71,20 @@ class Fault:
     def truncated(cls) -> Fault:
         """A 200 whose JSON body stops half-way (Content-Length promises more)."""
         return cls("truncated")
+
+    @classmethod
+    def json(cls, value: Any) -> Fault:
+        """A 200 whose body is this JSON value: valid JSON, but not a chat completion (a list, a string, null)."""
+        return cls("json", value=value)
+
+    @classmethod
+    def echo(cls, code: int = 400) -> Fault:
+        """A reply that quotes the request's headers (the API key among them) and its path and query.
+
+        A 4xx or 5xx quotes them in its error message, as some servers and proxies do; a 200 is a normal
+        completion with them in an extra `echo` field.
+        """
+        return cls("echo", status_code=code)
 
 
 Reply = Callable[[dict[str, Any]], str]
@@ -123,12 +139,12 @@ class FaultServer:
                 return
 
             def do_GET(self) -> None:
-                if self.path.rstrip("/").endswith("/models"):
+                if self.path.split("?")[0].rstrip("/").endswith("/models"):
                     payload = json.dumps({"object": "list", "data": [{"id": server.model, "object": "model"}]})
                 else:
                     payload = json.dumps({"error": {"message": f"no route {self.path}"}})
                 data = payload.encode()
-                self.send_response(200 if "/models" in self.path else 404)
+                self.send_response(200 if "/models" in self.path.split("?")[0] else 404)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -156,6 +172,9 @@ class FaultServer:
             handler.connection.shutdown(socket.SHUT_RDWR)
             handler.close_connection = True
             return
+        if fault.kind == "echo" and fault.status_code != 200:
+            sent = "; ".join(f"{k.lower()}: {v}" for k, v in handler.headers.items())
+            fault = Fault.status(fault.status_code, message=f"bad request {handler.path} with headers {sent}")
         if fault.kind == "status":
             payload = json.dumps(fault.body).encode()
             handler.send_response(fault.status_code)
@@ -169,6 +188,11 @@ class FaultServer:
         if fault.kind == "slow":
             time.sleep(fault.delay)
         payload = _completion(self.reply(body), str(body.get("model", "fault-model")))
+        if fault.kind == "echo":
+            echoed = {"path": handler.path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
+            payload = json.dumps({**json.loads(payload), "echo": echoed}).encode()
+        if fault.kind == "json":
+            payload = json.dumps(fault.value).encode()
         if fault.kind == "malformed":
             payload = b"<html>502 Bad Gateway (but sent as 200)</html>"
         length = len(payload)
