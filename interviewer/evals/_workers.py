@@ -3,14 +3,22 @@
 Each worker loads the corpus, the dataset and its graders, says it is ready,
 waits for the others (so start-up is not counted as grading), grades its share
 of the cases and streams every result back to the parent, which alone writes
-the run folder and drives the progress bar.
+the run folder and drives the progress bar. A worker whose parent dies (kill -9,
+a crash) ends at once, rather than grading on for nobody.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import multiprocessing
+import os
 import queue as queues
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -31,9 +39,35 @@ from ._results import CaseResult, RunSpec
 __all__ = ["run_in_processes"]
 
 _START_TIMEOUT = 300.0
+_PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal the kernel sends this process when its parent dies."""
+_WATCH_SECONDS = 0.5
+
+
+def _exit_with(parent: int) -> None:
+    """End this process when `parent` dies: at once on Linux, within `_WATCH_SECONDS` elsewhere."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):  # no prctl (an unusual libc): the watchdog still works
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _watch_parent(parent)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit as soon as `parent` is no longer this process's parent (orphans are adopted by init or a subreaper)."""
+    if os.getppid() != parent:  # it died before we got here
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_WATCH_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _worker(
+    parent: int,
     index: int,
     dataset_path: Path,
     corpus_root: Path,
@@ -43,6 +77,7 @@ def _worker(
     channel: multiprocessing.Queue[tuple[str, int, Any]],
     go: Event,
 ) -> None:
+    _exit_with(parent)
     from ..corpus import load_corpus
     from ._dataset import load_dataset
     from ._runner import run_with_graders
@@ -83,7 +118,7 @@ def run_in_processes(
     processes = [
         context.Process(
             target=_worker,
-            args=(i, dataset.path, corpus.root, [(c.id, k) for c, k in shard], config, spec, channel, go),
+            args=(os.getpid(), i, dataset.path, corpus.root, [(c.id, k) for c, k in shard], config, spec, channel, go),
             daemon=True,
         )
         for i, shard in enumerate(shards)
