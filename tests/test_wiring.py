@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
+from pydantic import BaseModel
 
-from interviewer.testing import FakeRequest, Fault, FaultServer, judge_everything
+from interviewer.corpus import Corpus
+from interviewer.evals import EvalConfig, RunStore, load_dataset, run_eval
+from interviewer.exceptions import (
+    CorpusError,
+    FailureKind,
+    GradingError,
+    LLMRejected,
+    LLMReplyCutOff,
+    LLMUnavailable,
+    Problem,
+)
+from interviewer.graders import FallbackGrader, Grader, GradeRequest, OfflineGrader
+from interviewer.graders.offline import FeedbackCache
+from interviewer.llm import LLMSettings, RequestContext
+from interviewer.models import Feedback
+from interviewer.testing import FakeLLM, FakeReply, FakeRequest, Fault, FaultServer, judge_everything
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "evals" / "golden"
+CONTEXT = RequestContext("test@v1", "dpo-define-role")
 
 
 @pytest.fixture
@@ -119,3 +138,115 @@ def test_the_watchdog_alone_ends_an_orphan() -> None:
     if not gone:
         os.kill(child, signal.SIGKILL)
     assert gone, f"the orphan lived on for {time.monotonic() - started:.1f} s"
+
+
+# -- typed failures: the kind is decided once, in the retry layer, and survives pickling ------------------
+
+
+class _Verdict(BaseModel):
+    status: Literal["good", "bad"]
+
+
+def _fail(reply: FakeReply, **settings: Any) -> GradingError:
+    fake = FakeLLM(handler=lambda _r: reply)
+    client = fake.llm_client(max_attempts=2, **settings)
+    with pytest.raises(GradingError) as caught:
+        client.structured([{"role": "user", "content": "x"}], _Verdict, name="verdict", context=CONTEXT)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    ("reply", "kind", "status"),
+    [
+        (FakeReply.http_error(401, "Incorrect API key provided"), FailureKind.AUTH, 401),
+        (FakeReply.http_error(403, "no access to this model"), FailureKind.AUTH, 403),
+        (FakeReply.http_error(429, "You exceeded your quota", code="insufficient_quota"), FailureKind.QUOTA, 429),
+        (FakeReply.http_error(404, "The model `nope` does not exist"), FailureKind.MODEL_NOT_FOUND, 404),
+        (FakeReply.http_error(400, "maximum context length is 8192 tokens"), FailureKind.BAD_REQUEST, 400),
+        (FakeReply.http_error(422, "bad temperature"), FailureKind.BAD_REQUEST, 422),
+        (
+            FakeReply.http_error(400, "response_format json_schema is not supported"),
+            FailureKind.UNSUPPORTED_FORMAT,
+            400,
+        ),
+        (FakeReply.http_error(503, "overloaded"), FailureKind.UNAVAILABLE, 503),
+        (FakeReply.http_error(429, "slow down"), FailureKind.UNAVAILABLE, 429),
+        (FakeReply.json({"status": "good"}, finish_reason="length"), FailureKind.OUTPUT, None),
+    ],
+)
+def test_the_retry_layer_gives_every_failure_its_kind(reply: FakeReply, kind: FailureKind, status: int | None) -> None:
+    failure = _fail(reply, structured_output="json_schema")
+    assert (failure.kind, failure.status) == (kind, status)
+    assert failure.kind.permanent == (kind in {FailureKind.AUTH, FailureKind.QUOTA, FailureKind.MODEL_NOT_FOUND})
+
+
+def test_failures_survive_pickling_with_message_status_and_kind() -> None:
+    rejected = _fail(FakeReply.http_error(401, "Incorrect API key provided"))
+    again = pickle.loads(pickle.dumps(rejected))
+    assert type(again) is LLMRejected and str(again) == str(rejected)
+    assert (again.status, again.kind) == (401, FailureKind.AUTH)
+    cut = pickle.loads(pickle.dumps(LLMReplyCutOff("cut off at max_tokens=200", 200)))
+    assert (cut.max_tokens, cut.kind, str(cut)) == (200, FailureKind.OUTPUT, "cut off at max_tokens=200")
+    problems = [Problem("a.yaml", "id", "missing", line=3), Problem("b.yaml", "", "empty")]
+    corpus = pickle.loads(pickle.dumps(CorpusError(problems)))
+    assert corpus.problems == tuple(problems) and str(corpus) == str(CorpusError(problems))
+
+
+def test_json_mode_is_chosen_by_the_kind_not_by_words(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client switches to JSON mode for an unsupported format, whatever the words of the message."""
+    import interviewer.llm._client as client_module
+
+    assert not hasattr(client_module, "_about_format")  # the server's text is read once, in the retry layer
+    fake = FakeLLM([FakeReply.http_error(400, "response_format is not supported"), FakeReply.json({"status": "good"})])
+    result = fake.llm_client().structured([{"role": "user", "content": "x"}], _Verdict, name="v", context=CONTEXT)
+    assert result.mode == "json_object"
+    assert _fail(FakeReply.http_error(400, "temperature must be at most 2")).kind is FailureKind.BAD_REQUEST
+
+
+class _Failing(Grader):
+    name = "failing"
+
+    def __init__(self, error: GradingError) -> None:
+        self.error = error
+        self.calls = 0
+
+    def grade(self, request: GradeRequest) -> Feedback:
+        self.calls += 1
+        raise self.error
+
+    async def agrade(self, request: GradeRequest) -> Feedback:
+        return self.grade(request)
+
+
+@pytest.mark.parametrize(
+    ("error", "for_good"),
+    [
+        (LLMRejected("the plan ran out", 429, kind=FailureKind.QUOTA), True),  # no "insufficient_quota" in it
+        (LLMRejected("the key is wrong", kind=FailureKind.AUTH), True),  # no status at all
+        (LLMRejected("x rejected: insufficient_quota said the proxy", 400, kind=FailureKind.BAD_REQUEST), False),
+        (LLMUnavailable("x kept failing: 401 from a proxy", 401), False),
+    ],
+)
+def test_the_fallback_gives_up_by_the_kind(
+    corpus: Corpus, grader: OfflineGrader, error: GradingError, for_good: bool
+) -> None:
+    primary = _Failing(error)
+    fallback = FallbackGrader(primary, grader)
+    role = corpus.role("digital-product-owner")
+    question = role.questions[0]
+    request = GradeRequest(role.role, question, role.rubric(question.id), "I would ask the team.")
+    for _ in range(2):
+        assert fallback.grade(request).provenance.fallback is not None
+    assert (fallback.given_up is not None) == for_good
+    assert primary.calls == (1 if for_good else 2)
+
+
+def test_a_worker_process_sees_the_kind_and_status(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with FaultServer([Fault.status(401, message="bad key")] * 40) as server:
+        settings = LLMSettings(model="judge", base_url=server.base_url)
+        config = EvalConfig(grader="llm", settings=settings, cache=FeedbackCache(tmp_path / "cache"))
+        with pytest.raises(LLMRejected) as caught:
+            run_eval(dataset, corpus, config, RunStore(tmp_path / "run"), workers=2)
+    assert (caught.value.kind, caught.value.status) == (FailureKind.AUTH, 401)
+    assert "rejected the API key (401)" in str(caught.value)

@@ -12,7 +12,7 @@ from typing import Literal
 
 from .._version import __version__
 from ..corpus import Corpus, rubric_hash
-from ..exceptions import ConfigError, GradingError, LLMRejected, UsageError
+from ..exceptions import ConfigError, GradingError, UsageError
 from ..graders import Exchange, Grader, GradeRequest, OfflineGrader
 from ..graders.offline import FeedbackCache
 from ..llm import LLMClient, LLMSettings
@@ -161,7 +161,7 @@ async def run_cases(
                 feedback = await graders[repeat].agrade(request_for(case, corpus))
                 result = CaseResult(case_id=case.id, repeat=repeat, feedback=feedback)
             except GradingError as exc:
-                if isinstance(exc, LLMRejected) and exc.status in _STOPS_THE_RUN:
+                if exc.kind.permanent:
                     raise  # a bad key, model or quota fails every case alike: stop, keep what is done
                 result = CaseResult(case_id=case.id, repeat=repeat, error=str(exc), error_kind=type(exc).__name__)
             result.seconds = round(time.perf_counter() - started, 3)
@@ -200,10 +200,6 @@ async def run_with_graders(
     finally:
         for client in clients:
             await client.aclose()
-
-
-_STOPS_THE_RUN = frozenset({401, 403, 404, 429})
-"""Rejections that every case would get (key, access, model, quota), unlike one over-long answer (400)."""
 
 
 def run_eval(

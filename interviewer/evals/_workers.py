@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import multiprocessing
 import os
+import pickle
 import queue as queues
 import signal
 import sys
@@ -22,17 +23,9 @@ import time
 from collections.abc import Callable, Sequence
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from ..exceptions import (
-    FixtureMissing,
-    GradingError,
-    InterviewerError,
-    LLMOutputError,
-    LLMRejected,
-    LLMUnavailable,
-    UserError,
-)
+from ..exceptions import InterviewerError, UserError
 from ._dataset import Case, Dataset
 from ._results import CaseResult, RunSpec
 
@@ -98,7 +91,19 @@ def _worker(
         )
         channel.put(("done", index, None))
     except BaseException as exc:  # report every failure to the parent, which decides
-        channel.put(("error", index, (type(exc).__name__, str(exc), isinstance(exc, UserError))))
+        channel.put(("error", index, _pickled(exc)))
+
+
+def _pickled(exc: BaseException) -> bytes:
+    """`exc` for the parent: our own errors whole (class, kind, status), any other as one line."""
+    if isinstance(exc, InterviewerError):
+        try:
+            return pickle.dumps(exc)
+        except Exception:  # an attribute that does not pickle: keep the message
+            pass
+    if isinstance(exc, UserError):
+        return pickle.dumps(UserError(str(exc)))
+    return pickle.dumps(InterviewerError(f"an eval worker failed: {type(exc).__name__}: {exc}"))
 
 
 def run_in_processes(
@@ -161,13 +166,7 @@ def run_in_processes(
             process.join(timeout=10)
 
 
-def _raise(payload: tuple[str, str, bool]) -> None:
-    name, message, user_error = payload
-    if name == "FixtureMissing":
-        raise FixtureMissing(message)
-    grading = {cls.__name__: cls for cls in (LLMRejected, LLMUnavailable, LLMOutputError, GradingError)}
-    if name in grading:
-        raise grading[name](message)  # the status of a rejection is in its message
-    if user_error:
-        raise UserError(message)
-    raise InterviewerError(f"an eval worker failed: {name}: {message}")
+def _raise(payload: bytes) -> NoReturn:
+    error = pickle.loads(payload)  # from our own worker, pickled by `_pickled`
+    assert isinstance(error, InterviewerError)
+    raise error
