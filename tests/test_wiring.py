@@ -16,9 +16,11 @@ from typing import Any, Literal
 import pytest
 from pydantic import BaseModel
 
+from interviewer._setup import GradingOptions, build_grader
 from interviewer.corpus import Corpus
 from interviewer.evals import EvalConfig, RunStore, load_dataset, run_eval
 from interviewer.exceptions import (
+    ConfigError,
     CorpusError,
     FailureKind,
     GradingError,
@@ -250,3 +252,79 @@ def test_a_worker_process_sees_the_kind_and_status(small: Path, tmp_path: Path, 
             run_eval(dataset, corpus, config, RunStore(tmp_path / "run"), workers=2)
     assert (caught.value.kind, caught.value.status) == (FailureKind.AUTH, 401)
     assert "rejected the API key (401)" in str(caught.value)
+
+
+# -- one wiring: every front end builds its graders with `build_grader` -----------------------------------
+
+
+def test_build_grader_offline_without_a_model() -> None:
+    setup = build_grader(LLMSettings())
+    assert isinstance(setup.grader, OfflineGrader) and setup.clients == () and setup.description == "offline grader"
+    with pytest.raises(ConfigError, match="--record and --replay need --model"):
+        build_grader(LLMSettings(), GradingOptions(record=Path("x")))
+
+
+def test_record_and_replay_are_exclusive_wherever_the_grader_is_built(tmp_path: Path) -> None:
+    both = {"record": tmp_path / "a", "replay": tmp_path / "b"}
+    with pytest.raises(ConfigError, match="either --record or --replay, not both"):
+        GradingOptions(**both)
+    with pytest.raises(ConfigError, match="either --record or --replay, not both"):
+        EvalConfig(grader="llm", settings=LLMSettings(model="m"), **both)  # before any run folder is made
+    assert not (tmp_path / "a").exists()
+
+
+def test_a_session_gets_one_fallback_grader_and_replay_needs_no_key(tmp_path: Path) -> None:
+    heard: list[str] = []
+    hosted = LLMSettings(model="gpt-4o-mini")  # api.openai.com, and no key anywhere
+    with build_grader(hosted, GradingOptions(replay=tmp_path), on_fallback=heard.append) as setup:
+        assert isinstance(setup.grader, FallbackGrader) and setup.grader.on_fallback == heard.append
+        assert len(setup.graders) == len(setup.clients) == 1 and setup.narrator is not None
+        assert setup.description == f"gpt-4o-mini at api.openai.com, replaying {tmp_path}"
+        [client] = setup.clients
+        assert (
+            client.settings.api_key is not None and client.settings.api_key.get_secret_value() == "replay-needs-no-key"
+        )
+    with pytest.raises(ConfigError, match="no such folder of recordings"):
+        build_grader(hosted, GradingOptions(replay=tmp_path / "missing"))
+
+
+def test_an_eval_run_builds_its_graders_through_the_same_builder(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    from interviewer.evals._runner import grading_for, spec_for
+    from interviewer.graders.llm import LLMGrader
+
+    dataset = load_dataset(small, corpus)
+    cache = FeedbackCache(tmp_path / "cache")
+    # The config file asks for feedback@v3; the run's spec names the prompt, and every repeat uses it.
+    settings = LLMSettings(model="judge", base_url="http://127.0.0.1:9/v1", prompts={"feedback": "v3"})
+    config = EvalConfig(grader="llm", settings=settings, record=tmp_path / "rec", repeat=3, cache=cache)
+    spec = spec_for(dataset, config)
+    grading = grading_for(config, spec)
+    try:
+        assert all(isinstance(g, LLMGrader) for g in grading.graders)  # no fallback: a failed case is recorded
+        assert [c.settings.seed for c in grading.clients] == [7, 8, 9]  # repeat k samples with seed + k
+        assert {g.template.ref for g in grading.graders if isinstance(g, LLMGrader)} == {spec.prompt}
+        assert all(g.offline._cache is cache for g in grading.graders if isinstance(g, LLMGrader))
+        assert all(type(c._client).__name__ == "AsyncOpenAI" for c in grading.clients)
+        assert (tmp_path / "rec").is_dir()
+    finally:
+        grading.close()
+    offline = grading_for(EvalConfig(repeat=2, cache=cache), spec_for(dataset, EvalConfig(repeat=2, cache=cache)))
+    assert len(offline.graders) == 2 and all(
+        isinstance(g, OfflineGrader) and g._cache is cache for g in offline.graders
+    )
+
+
+def test_only_the_builder_wires_transports_and_model_graders() -> None:
+    """No front end (CLI, eval runner, worker) builds a transport, an LLM grader or a fallback of its own."""
+    import ast
+
+    wiring = {"ReplayTransport", "RecordingTransport", "LLMClient", "LLMGrader", "FallbackGrader"}
+    package = ROOT / "interviewer"
+    builders: dict[str, set[str]] = {}
+    for path in package.rglob("*.py"):
+        if path.is_relative_to(package / "testing"):  # the test doubles wire their own fakes
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in wiring:
+                builders.setdefault(node.func.id, set()).add(str(path.relative_to(package)))
+    assert builders == {name: {"_setup.py"} for name in wiring}

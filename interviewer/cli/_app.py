@@ -15,7 +15,7 @@ from rich.table import Table
 
 from .._paths import user_data_dir
 from .._sessions import SessionStore
-from .._setup import GradingSetup, grading_setup, with_discovered_model
+from .._setup import GradingOptions, GradingSetup, build_grader, with_discovered_model
 from .._version import __version__
 from ..corpus import load_corpus
 from ..exceptions import GradingError, InterviewerError, UserError
@@ -115,9 +115,8 @@ def _setup(
     # Recordings say what made them; describe your server with INTERVIEWER_RECORDED_WITH.
     described = os.environ.get("INTERVIEWER_RECORDED_WITH")
     recorded_with = {"server": described} if described else None
-    return grading_setup(
-        settings, record=record, replay=replay, recorded_with=recorded_with, fallback=fallback, on_fallback=warn
-    )
+    options = GradingOptions(record=record, replay=replay, recorded_with=recorded_with, fallback=fallback)
+    return build_grader(settings, options, on_fallback=warn)
 
 
 def _console() -> Console:
