@@ -328,3 +328,15 @@ def test_only_the_builder_wires_transports_and_model_graders() -> None:
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in wiring:
                 builders.setdefault(node.func.id, set()).add(str(path.relative_to(package)))
     assert builders == {name: {"_setup.py"} for name in wiring}
+
+
+def test_the_builder_needs_no_front_end() -> None:
+    """A web app builds its grader as the CLI does, without loading the CLI's stack."""
+    code = (
+        "import sys; from interviewer import build_grader; from interviewer.llm import LLMSettings; "
+        "build_grader(LLMSettings(model='m', base_url='http://127.0.0.1:9/v1')); "
+        "print(sorted(m for m in ('typer', 'rich', 'interviewer.cli') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]" and out.stderr == ""
