@@ -38,7 +38,11 @@ _WATCH_SECONDS = 0.5
 
 
 def _exit_with(parent: int) -> None:
-    """End this process when `parent` dies: at once on Linux, within `_WATCH_SECONDS` elsewhere."""
+    """End this process when `parent` dies: at once on Linux, within `_WATCH_SECONDS` elsewhere.
+
+    Linux sends the signal when the thread that started the worker ends; `run_in_processes`
+    starts and joins its workers in one thread, so that is when the parent is gone.
+    """
     if sys.platform == "linux":
         with contextlib.suppress(OSError, AttributeError):  # no prctl (an unusual libc): the watchdog still works
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
