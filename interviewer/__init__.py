@@ -17,10 +17,12 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from ._sessions import SessionStore
+    from ._setup import GradingOptions, GradingSetup, build_grader
     from .corpus import Corpus, RoleCorpus, check_corpus, load_corpus
     from .embedders import Embedder
     from .exceptions import (
         CorpusError,
+        FailureKind,
         GradingError,
         InterviewerError,
         Problem,
@@ -48,12 +50,16 @@ if TYPE_CHECKING:
 
 _LAZY: dict[str, str] = {
     "SessionStore": "._sessions",
+    "GradingOptions": "._setup",
+    "GradingSetup": "._setup",
+    "build_grader": "._setup",
     "Corpus": ".corpus",
     "RoleCorpus": ".corpus",
     "check_corpus": ".corpus",
     "load_corpus": ".corpus",
     "Embedder": ".embedders",
     "CorpusError": ".exceptions",
+    "FailureKind": ".exceptions",
     "GradingError": ".exceptions",
     "InterviewerError": ".exceptions",
     "Problem": ".exceptions",
@@ -90,10 +96,13 @@ __all__ = [
     "EvalCase",
     "EvalFile",
     "Exchange",
+    "FailureKind",
     "Feedback",
     "GradeRequest",
     "Grader",
     "GradingError",
+    "GradingOptions",
+    "GradingSetup",
     "Hint",
     "Interview",
     "InterviewerError",
@@ -115,6 +124,7 @@ __all__ = [
     "UsageError",
     "UserError",
     "__version__",
+    "build_grader",
     "check_corpus",
     "load_corpus",
 ]

@@ -1,4 +1,9 @@
-"""Wire graders, follow-up writers and the summary writer from settings (used by the CLI and by evals)."""
+"""Wire graders, follow-up writers and the summary writer from settings: the one place for every front end.
+
+The CLI, the eval runner (and its worker processes) and a web app all call
+`build_grader`; none of them builds a transport, a placeholder key or an
+`LLMGrader` of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,11 +15,12 @@ from pydantic import SecretStr
 
 from .exceptions import ConfigError
 from .graders import FallbackGrader, Grader, OfflineGrader
+from .graders.offline import FeedbackCache
 from .interview._followups import FollowUpWriter, ModelFollowUps, TemplateFollowUps
 from .interview._narrative import ModelNarrator
 from .llm import LLMClient, LLMSettings
 
-__all__ = ["GradingSetup", "grading_setup", "with_discovered_model"]
+__all__ = ["GradingOptions", "GradingSetup", "build_grader", "with_discovered_model"]
 
 
 def with_discovered_model(
@@ -36,21 +42,64 @@ def with_discovered_model(
 
 
 @dataclass(frozen=True)
-class GradingSetup:
-    """Everything that judges or writes during a session."""
+class GradingOptions:
+    """How to build the graders, beyond the model's settings.
 
-    grader: Grader
+    Picklable (no callbacks), so eval worker processes build their own graders
+    from the same options as the parent.
+    """
+
+    record: Path | None = None
+    """Write every exchange with the server to this folder."""
+    replay: Path | None = None
+    """Answer every request from this folder of recordings; never touch the network."""
+    recorded_with: Mapping[str, str] | None = None
+    """What served the recordings (such as `{"server": "llama.cpp b4500"}`), kept in each one."""
+    prompt: str | None = None
+    """The feedback prompt, `feedback@vN` (default: the settings' choice, else the latest version)."""
+    fallback: bool = True
+    """Offline feedback when the model fails (a session); off, the failure reaches the caller (an eval records it)."""
+    repeat: int = 1
+    """Graders to build, one per repeat: repeat k samples with seed + k (self-consistency in evals)."""
+    asynchronous: bool = False
+    """Async HTTP clients, for many calls in flight at once (eval runs)."""
+    cache: FeedbackCache | None = None
+    """Offline feedback kept for answers graded again (eval runs); off by default."""
+
+    def __post_init__(self) -> None:
+        if self.record is not None and self.replay is not None:
+            raise ConfigError("give either --record or --replay, not both")
+        if self.repeat < 1:
+            raise ValueError(f"repeat must be at least 1, not {self.repeat}")
+
+
+@dataclass(frozen=True)
+class GradingSetup:
+    """Everything that judges or writes during a session or an eval run."""
+
+    graders: tuple[Grader, ...]
+    """One per repeat; a session has one (`grader`)."""
     follow_ups: FollowUpWriter
     narrator: ModelNarrator | None
     settings: LLMSettings
     description: str
     """One line for the user: which grader, which model and host, record or replay."""
-    client: LLMClient | None = None
+    clients: tuple[LLMClient, ...] = ()
+
+    @property
+    def grader(self) -> Grader:
+        """The grader (the first repeat's)."""
+        return self.graders[0]
 
     def close(self) -> None:
         """Close the model's HTTP connections, if any."""
-        if self.client is not None:
-            self.client.close()
+        for client in self.clients:
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close them from inside the event loop that opened them (async clients)."""
+        for client in self.clients:
+            await client.aclose()
 
     def __enter__(self) -> GradingSetup:
         return self
@@ -59,47 +108,52 @@ class GradingSetup:
         self.close()
 
 
-def grading_setup(
+def build_grader(
     settings: LLMSettings,
+    options: GradingOptions = GradingOptions(),
     *,
-    record: Path | None = None,
-    replay: Path | None = None,
-    recorded_with: Mapping[str, str] | None = None,
-    fallback: bool = True,
     on_fallback: Callable[[str], None] | None = None,
 ) -> GradingSetup:
-    """The offline grader when no model is set; else the LLM grader (falling back to offline unless told not to).
+    """The graders every front end uses (the CLI, the eval runner, a web app).
 
-    `record` writes every exchange with the server to a folder; `replay` answers
-    every request from such a folder and never touches the network.
+    The offline grader when the settings name no model; else the LLM grader,
+    falling back to offline feedback unless `options.fallback` is off
+    (`on_fallback` hears each reason). `options.record` writes every exchange
+    with the server to a folder; `options.replay` answers every request from
+    such a folder and never touches the network.
     """
-    if record is not None and replay is not None:
-        raise ConfigError("give either --record or --replay, not both")
-    offline = OfflineGrader()
+    offline = OfflineGrader(cache=options.cache)
     if not settings.enabled:
-        if record is not None or replay is not None:
+        if options.record is not None or options.replay is not None:
             raise ConfigError("--record and --replay need --model: the recordings are of a model's replies")
-        return GradingSetup(offline, TemplateFollowUps(), None, settings, "offline grader")
+        return GradingSetup((offline,) * options.repeat, TemplateFollowUps(), None, settings, "offline grader")
 
+    from .graders.llm import LLMGrader
     from .recording import RecordingTransport, ReplayTransport
 
     transport: RecordingTransport | ReplayTransport | None = None
     mode = ""
-    if replay is not None:
-        if not replay.is_dir():
-            raise ConfigError(f"--replay {replay}: no such folder of recordings")
-        transport = ReplayTransport(replay)
+    if options.replay is not None:
+        if not options.replay.is_dir():
+            raise ConfigError(f"--replay {options.replay}: no such folder of recordings")
+        transport = ReplayTransport(options.replay)
         if settings.api_key is None:  # nothing leaves the machine in replay; the SDK still wants a key
             settings = settings.model_copy(update={"api_key": SecretStr("replay-needs-no-key")})
-        mode = f", replaying {replay}"
-    elif record is not None:
-        record.mkdir(parents=True, exist_ok=True)
-        transport = RecordingTransport(record, recorded_with)
-        mode = f", recording to {record}"
-    client = LLMClient(settings, transport=transport)
-    from .graders.llm import LLMGrader
-
-    llm = LLMGrader(client, offline=offline)
-    grader: Grader = FallbackGrader(llm, offline, on_fallback) if fallback else llm
+        mode = f", replaying {options.replay}"
+    elif options.record is not None:
+        options.record.mkdir(parents=True, exist_ok=True)
+        transport = RecordingTransport(options.record, options.recorded_with)
+        mode = f", recording to {options.record}"
+    clients: list[LLMClient] = []
+    graders: list[Grader] = []
+    for k in range(options.repeat):  # one transport for all: one folder of recordings
+        seeded = settings.model_copy(update={"seed": (settings.seed or 0) + k}) if k else settings
+        client = LLMClient(seeded, transport=transport, asynchronous=options.asynchronous)
+        llm = LLMGrader(client, offline=offline, prompt=options.prompt)
+        clients.append(client)
+        graders.append(FallbackGrader(llm, offline, on_fallback) if options.fallback else llm)
     description = f"{settings.model} at {settings.host}{mode}"
-    return GradingSetup(grader, ModelFollowUps(client), ModelNarrator(client), settings, description, client)
+    first = clients[0]
+    return GradingSetup(
+        tuple(graders), ModelFollowUps(first), ModelNarrator(first), settings, description, tuple(clients)
+    )

@@ -7,17 +7,25 @@ Two families:
   one line and exits with `exit_code`; it never shows a traceback for these.
 * `GradingError`: the grader itself failed (a model or network problem). The
   interview keeps the candidate's answer and can fall back to offline feedback.
+  Its `kind` (a `FailureKind`) says why, decided once where the failure is seen
+  (the LLM client's retry layer); callers read the kind, never the message.
+
+Every error here pickles with its message and attributes, so one raised in an
+eval worker process reaches the parent whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "ConfigError",
     "CorpusError",
+    "FailureKind",
     "FixtureMissing",
     "GradingError",
     "InterviewerError",
@@ -36,6 +44,16 @@ __all__ = [
 
 class InterviewerError(Exception):
     """Base class of all errors raised by `interviewer`."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt without `__init__`, whose arguments differ per class (`CorpusError` takes problems).
+        return _rebuilt, (type(self), self.args, self.__dict__)
+
+
+def _rebuilt(cls: type[InterviewerError], args: tuple[Any, ...], state: dict[str, Any]) -> InterviewerError:
+    error = cls.__new__(cls, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class UserError(InterviewerError):
@@ -112,32 +130,67 @@ class FixtureMissing(UserError):
     """Replay mode found no recording for a request; the message says how to record one."""
 
 
+class FailureKind(StrEnum):
+    """Why a grader failed: what a caller needs to decide whether to try again, fall back or stop."""
+
+    AUTH = "auth"
+    """The key was rejected or access refused (401, 403)."""
+    QUOTA = "quota"
+    """The account's quota is exhausted (429 `insufficient_quota`)."""
+    MODEL_NOT_FOUND = "model-not-found"
+    """The server has no such model or endpoint (404)."""
+    BAD_REQUEST = "bad-request"
+    """This request was refused (too long for the context, an invalid value); another may pass."""
+    UNSUPPORTED_FORMAT = "unsupported-format"
+    """A 400 or 422 about `response_format` or the JSON schema: the server cannot do strict schemas."""
+    UNAVAILABLE = "unavailable"
+    """The server could not be reached or kept failing after every retry (transient)."""
+    OUTPUT = "output"
+    """The model's reply was cut off or did not match the schema."""
+
+    @property
+    def permanent(self) -> bool:
+        """Every later request would fail alike (key, quota, model): stop asking the model."""
+        return self in {FailureKind.AUTH, FailureKind.QUOTA, FailureKind.MODEL_NOT_FOUND}
+
+
 class GradingError(InterviewerError):
     """The grader could not produce feedback (model, network or output problem).
 
     The candidate's answer is already saved when this is raised; callers can fall
-    back to the offline grader.
+    back to the offline grader. `kind` says why; `status` is the server's HTTP
+    status, when one answered.
     """
+
+    kind: FailureKind = FailureKind.UNAVAILABLE
+
+    def __init__(self, message: str, status: int | None = None, *, kind: FailureKind | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        if kind is not None:
+            self.kind = kind
 
 
 class LLMRejected(GradingError):
     """The server refused the request for a reason retrying cannot fix.
 
     A rejected key, exhausted quota, unknown model or an invalid or over-long
-    request. `status` is the HTTP status.
+    request; `kind` says which.
     """
 
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
+    kind = FailureKind.BAD_REQUEST
 
 
 class LLMUnavailable(GradingError):
     """The server could not be reached or kept failing after every retry."""
 
+    kind = FailureKind.UNAVAILABLE
+
 
 class LLMOutputError(GradingError):
     """The model's reply was cut off or did not match the schema, even after a repair attempt."""
+
+    kind = FailureKind.OUTPUT
 
 
 class LLMReplyCutOff(LLMOutputError):

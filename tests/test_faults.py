@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from interviewer._sessions import SessionStore
-from interviewer._setup import grading_setup
+from interviewer._setup import build_grader
 from interviewer.cli import app
 from interviewer.corpus import Corpus
 from interviewer.exceptions import LLMRejected, LLMUnavailable
@@ -122,7 +122,7 @@ def test_nothing_the_candidate_typed_is_lost_when_the_model_fails(corpus: Corpus
     store = SessionStore(tmp_path)
     with (
         FaultServer([Fault.status(503)] * 20, reply=reply) as server,
-        grading_setup(_settings(server, max_attempts=2)) as setup,
+        build_grader(_settings(server, max_attempts=2)) as setup,
     ):
         interview, _ = Interview.start(
             corpus, "dpo", SessionOptions(questions=1, follow_ups=0), setup.grader, store, follow_ups=setup.follow_ups

@@ -118,7 +118,7 @@ def _setup(
     *,
     fallback: bool = True,
 ) -> GradingSetup:
-    from .._setup import grading_setup, with_discovered_model
+    from .._setup import GradingOptions, build_grader, with_discovered_model
     from ..llm import load_settings
 
     settings = load_settings({"model": model, "base_url": base_url}, config_file=config)
@@ -131,9 +131,8 @@ def _setup(
     # Recordings say what made them; describe your server with INTERVIEWER_RECORDED_WITH.
     described = os.environ.get("INTERVIEWER_RECORDED_WITH")
     recorded_with = {"server": described} if described else None
-    return grading_setup(
-        settings, record=record, replay=replay, recorded_with=recorded_with, fallback=fallback, on_fallback=warn
-    )
+    options = GradingOptions(record=record, replay=replay, recorded_with=recorded_with, fallback=fallback)
+    return build_grader(settings, options, on_fallback=warn)
 
 
 def _console() -> Console:

@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from .._setup import GradingOptions, GradingSetup, build_grader
 from .._version import __version__
 from ..corpus import Corpus, rubric_hash
-from ..exceptions import ConfigError, GradingError, LLMRejected, UsageError
-from ..graders import Exchange, Grader, GradeRequest, OfflineGrader
+from ..exceptions import ConfigError, GradingError, UsageError
+from ..graders import Exchange, Grader, GradeRequest
 from ..graders.offline import FeedbackCache
-from ..llm import LLMClient, LLMSettings
+from ..llm import LLMSettings
 from ._dataset import Case, Dataset
 from ._results import CaseResult, RunSpec, RunStore
 
-__all__ = ["EvalConfig", "make_graders", "request_for", "run_cases", "run_eval", "run_with_graders", "spec_for"]
+__all__ = ["EvalConfig", "grading_for", "request_for", "run_cases", "run_eval", "run_with_graders", "spec_for"]
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,28 @@ class EvalConfig:
     """Cases in flight; default 4 for a model, 1 offline (see `in_flight`)."""
     repeat: int = 1
     cache: FeedbackCache | None = None
+
+    def __post_init__(self) -> None:
+        self.grading_options()  # checks --record against --replay before a run folder is made
+
+    def grading_options(self, prompt: str | None = None) -> GradingOptions:
+        """How `build_grader` makes this run's graders.
+
+        One per repeat; async clients, so many cases are in flight at once; no
+        fallback: a case the model failed is recorded as failed (and graded again
+        on resume), not given offline feedback. `prompt` is the run's resolved
+        prompt ref (`RunSpec.prompt`).
+        """
+        return GradingOptions(
+            record=self.record,
+            replay=self.replay,
+            recorded_with=self.recorded_with,
+            prompt=prompt or self.prompt,
+            fallback=False,
+            repeat=self.repeat,
+            asynchronous=True,
+            cache=self.cache,
+        )
 
     @property
     def in_flight(self) -> int:
@@ -112,36 +135,10 @@ def spec_for(dataset: Dataset, config: EvalConfig) -> RunSpec:
     )
 
 
-def make_graders(config: EvalConfig, spec: RunSpec) -> tuple[list[Grader], list[LLMClient]]:
-    """One grader per repeat (repeat k samples with seed + k); the clients, to close afterwards."""
-    offline = OfflineGrader(cache=config.cache)
-    if spec.grader == "offline":
-        return [offline] * spec.repeat, []
-    from ..graders.llm import LLMGrader
-    from ..recording import RecordingTransport, ReplayTransport
-
-    assert config.settings is not None
-    transport: RecordingTransport | ReplayTransport | None = None
-    settings = config.settings
-    if config.replay is not None:
-        if not config.replay.is_dir():
-            raise ConfigError(f"--replay {config.replay}: no such folder of recordings")
-        transport = ReplayTransport(config.replay)
-        if settings.api_key is None:
-            from pydantic import SecretStr
-
-            settings = settings.model_copy(update={"api_key": SecretStr("replay-needs-no-key")})
-    elif config.record is not None:
-        config.record.mkdir(parents=True, exist_ok=True)
-        transport = RecordingTransport(config.record, config.recorded_with)
-    graders: list[Grader] = []
-    clients: list[LLMClient] = []
-    for k in range(spec.repeat):
-        seeded = settings.model_copy(update={"seed": (settings.seed or 0) + k if k else settings.seed})
-        client = LLMClient(seeded, transport=transport, asynchronous=True)
-        clients.append(client)
-        graders.append(LLMGrader(client, offline=offline, prompt=spec.prompt))
-    return graders, clients
+def grading_for(config: EvalConfig, spec: RunSpec) -> GradingSetup:
+    """The run's graders, built as every front end builds them: one per repeat, async, no fallback."""
+    settings = config.settings if spec.grader == "llm" and config.settings is not None else LLMSettings()
+    return build_grader(settings, config.grading_options(spec.prompt))
 
 
 async def run_cases(
@@ -161,7 +158,7 @@ async def run_cases(
                 feedback = await graders[repeat].agrade(request_for(case, corpus))
                 result = CaseResult(case_id=case.id, repeat=repeat, feedback=feedback)
             except GradingError as exc:
-                if isinstance(exc, LLMRejected) and exc.status in _STOPS_THE_RUN:
+                if exc.kind.permanent:
                     raise  # a bad key, model or quota fails every case alike: stop, keep what is done
                 result = CaseResult(case_id=case.id, repeat=repeat, error=str(exc), error_kind=type(exc).__name__)
             result.seconds = round(time.perf_counter() - started, 3)
@@ -188,22 +185,17 @@ async def run_with_graders(
     """Build and warm the graders, call `ready` (start-up is over), grade; close the clients in the same loop."""
     from ..graders.llm import LLMGrader
 
-    graders, clients = make_graders(config, spec)
+    grading = grading_for(config, spec)
     rubrics = list({case.question.id: case.rubric for case, _ in todo}.values())
-    for grader in {id(g): g for g in graders}.values():
+    for grader in {id(g): g for g in grading.graders}.values():
         grader.prepare(rubrics)
         if isinstance(grader, LLMGrader):
             grader.warm(rubrics)
     ready()
     try:
-        await run_cases(todo, graders, corpus, config.in_flight, sink)
+        await run_cases(todo, grading.graders, corpus, config.in_flight, sink)
     finally:
-        for client in clients:
-            await client.aclose()
-
-
-_STOPS_THE_RUN = frozenset({401, 403, 404, 429})
-"""Rejections that every case would get (key, access, model, quota), unlike one over-long answer (400)."""
+        await grading.aclose()
 
 
 def run_eval(

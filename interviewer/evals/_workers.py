@@ -3,37 +3,68 @@
 Each worker loads the corpus, the dataset and its graders, says it is ready,
 waits for the others (so start-up is not counted as grading), grades its share
 of the cases and streams every result back to the parent, which alone writes
-the run folder and drives the progress bar.
+the run folder and drives the progress bar. A worker whose parent dies (kill -9,
+a crash) ends at once, rather than grading on for nobody.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import pickle
 import queue as queues
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Sequence
 from multiprocessing.synchronize import Event
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-from ..exceptions import (
-    FixtureMissing,
-    GradingError,
-    InterviewerError,
-    LLMOutputError,
-    LLMRejected,
-    LLMUnavailable,
-    UserError,
-)
+from ..exceptions import InterviewerError, UserError
 from ._dataset import Case, Dataset
 from ._results import CaseResult, RunSpec
 
 __all__ = ["run_in_processes"]
 
 _START_TIMEOUT = 300.0
+_PR_SET_PDEATHSIG = 1
+"""prctl(2): the signal the kernel sends this process when its parent dies."""
+_WATCH_SECONDS = 0.5
+
+
+def _exit_with(parent: int) -> None:
+    """End this process when `parent` dies: at once on Linux, within `_WATCH_SECONDS` elsewhere.
+
+    Linux sends the signal when the thread that started the worker ends; `run_in_processes`
+    starts and joins its workers in one thread, so that is when the parent is gone.
+    """
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):  # no prctl (an unusual libc): the watchdog still works
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _watch_parent(parent)
+
+
+def _watch_parent(parent: int) -> None:
+    """Exit as soon as `parent` is no longer this process's parent (orphans are adopted by init or a subreaper)."""
+    if os.getppid() != parent:  # it died before we got here
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(_WATCH_SECONDS)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 def _worker(
+    parent: int,
     index: int,
     dataset_path: Path,
     corpus_root: Path,
@@ -43,6 +74,7 @@ def _worker(
     channel: multiprocessing.Queue[tuple[str, int, Any]],
     go: Event,
 ) -> None:
+    _exit_with(parent)
     from ..corpus import load_corpus
     from ._dataset import load_dataset
     from ._runner import run_with_graders
@@ -63,7 +95,19 @@ def _worker(
         )
         channel.put(("done", index, None))
     except BaseException as exc:  # report every failure to the parent, which decides
-        channel.put(("error", index, (type(exc).__name__, str(exc), isinstance(exc, UserError))))
+        channel.put(("error", index, _pickled(exc)))
+
+
+def _pickled(exc: BaseException) -> bytes:
+    """`exc` for the parent: our own errors whole (class, kind, status), any other as one line."""
+    if isinstance(exc, InterviewerError):
+        try:
+            return pickle.dumps(exc)
+        except Exception:  # an attribute that does not pickle: keep the message
+            pass
+    if isinstance(exc, UserError):
+        return pickle.dumps(UserError(str(exc)))
+    return pickle.dumps(InterviewerError(f"an eval worker failed: {type(exc).__name__}: {exc}"))
 
 
 def run_in_processes(
@@ -83,7 +127,7 @@ def run_in_processes(
     processes = [
         context.Process(
             target=_worker,
-            args=(i, dataset.path, corpus.root, [(c.id, k) for c, k in shard], config, spec, channel, go),
+            args=(os.getpid(), i, dataset.path, corpus.root, [(c.id, k) for c, k in shard], config, spec, channel, go),
             daemon=True,
         )
         for i, shard in enumerate(shards)
@@ -126,13 +170,7 @@ def run_in_processes(
             process.join(timeout=10)
 
 
-def _raise(payload: tuple[str, str, bool]) -> None:
-    name, message, user_error = payload
-    if name == "FixtureMissing":
-        raise FixtureMissing(message)
-    grading = {cls.__name__: cls for cls in (LLMRejected, LLMUnavailable, LLMOutputError, GradingError)}
-    if name in grading:
-        raise grading[name](message)  # the status of a rejection is in its message
-    if user_error:
-        raise UserError(message)
-    raise InterviewerError(f"an eval worker failed: {name}: {message}")
+def _raise(payload: bytes) -> NoReturn:
+    error = pickle.loads(payload)  # from our own worker, pickled by `_pickled`
+    assert isinstance(error, InterviewerError)
+    raise error

@@ -5,15 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from ..exceptions import GradingError, LLMRejected
+from ..exceptions import GradingError
 from ..models import Feedback, Rubric
 from ._base import Grader, GradeRequest
 
 __all__ = ["FallbackGrader"]
 
 log = logging.getLogger("interviewer.grading")
-# Failures that will not go away on the next answer: stop asking the model for this session.
-_STICKY_STATUSES = {401, 403, 404}
 
 
 class FallbackGrader(Grader):
@@ -21,8 +19,8 @@ class FallbackGrader(Grader):
 
     The feedback carries the reason in `provenance.fallback`, and `on_fallback`
     (if given) hears it once per failure. A rejected key, quota or model makes
-    the switch permanent for this grader's lifetime, so a session does not fail
-    the same way on every answer.
+    the switch permanent for this grader's lifetime (`FailureKind.permanent`), so
+    a session does not fail the same way on every answer.
     """
 
     def __init__(self, primary: Grader, fallback: Grader, on_fallback: Callable[[str], None] | None = None) -> None:
@@ -38,8 +36,7 @@ class FallbackGrader(Grader):
     def _failed(self, exc: GradingError) -> str:
         reason = str(exc)
         log.warning("%s grader failed: %s", self.primary.name, reason)
-        quota = "insufficient_quota" in reason
-        if isinstance(exc, LLMRejected) and (exc.status in _STICKY_STATUSES or quota):
+        if exc.kind.permanent:
             self.given_up = reason
         if self.on_fallback is not None:
             self.on_fallback(reason)

@@ -23,7 +23,7 @@ import tenacity
 from pydantic import BaseModel, ValidationError
 
 from .._redact import secrets_in_url
-from ..exceptions import FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff
+from ..exceptions import FailureKind, FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff
 from ._progress import ModelProgress, ProgressListener, current_listener
 from ._retry import is_retryable, rejection, retrying, unavailable
 from ._schema import strict_json_schema, without_length_bounds
@@ -487,7 +487,8 @@ class LLMClient:
         try:
             completion, retries = await self._send_with_retries(request, context)
         except LLMRejected as exc:
-            if not (self._mode == "json_schema" and self.settings.structured_output == "auto" and _about_format(exc)):
+            unsupported = exc.kind is FailureKind.UNSUPPORTED_FORMAT
+            if not (self._mode == "json_schema" and self.settings.structured_output == "auto" and unsupported):
                 raise
             log.warning("%s: %s; switching to JSON mode", self.where, exc)
             self._mode = "json_object"
@@ -687,8 +688,3 @@ def _guarded_sync(stream: Any) -> Any:
         raise openai.APITimeoutError(request=exc.request) from exc
     except httpx2.TransportError as exc:
         raise openai.APIConnectionError(message=f"the connection broke mid-reply: {exc}", request=exc.request) from exc
-
-
-def _about_format(exc: LLMRejected) -> bool:
-    text = str(exc).lower()
-    return exc.status in {400, 422} and any(w in text for w in ("response_format", "json_schema", "schema", "grammar"))

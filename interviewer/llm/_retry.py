@@ -5,6 +5,9 @@ dropped connections, with exponential backoff and jitter, bounded in attempts
 and in total time. Never retried: a rejected key, exhausted quota, an unknown
 model or an invalid request; those become one clear `LLMRejected` line. The
 SDK's own retries are turned off (`max_retries=0`) so this is the only loop.
+
+This is also the one place that classifies a failure: every error built here
+carries its `FailureKind` and HTTP status, and no caller reads the message.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import tenacity
 
 from .._redact import redact
-from ..exceptions import LLMRejected, LLMUnavailable
+from ..exceptions import FailureKind, LLMRejected, LLMUnavailable
 
 if TYPE_CHECKING:
     import openai
@@ -115,32 +118,46 @@ def server_message(exc: BaseException, secrets: tuple[str | None, ...] = ()) -> 
     return text if len(text) <= 200 else text[:197] + "..."
 
 
+_TOO_LONG_WORDS = ("context", "too long", "exceed", "maximum", "n_ctx")
+_FORMAT_WORDS = ("response_format", "json_schema", "schema", "grammar")
+"""Words of a 400 or 422 that turns down structured output (OpenAI, vLLM, llama.cpp, Ollama say it so)."""
+
+
 def rejection(exc: openai.APIStatusError, host: str, model: str, secrets: tuple[str | None, ...] = ()) -> LLMRejected:
-    """The one-line error for a request the server will not accept, whatever we retry."""
+    """The one-line error for a request the server will not accept, whatever we retry, with its kind."""
     import openai
 
     said = server_message(exc, secrets)
+    words = said.lower()
     status = exc.status_code
+    kind = FailureKind.BAD_REQUEST
+    if status in {400, 422} and any(w in words for w in _FORMAT_WORDS):
+        kind = FailureKind.UNSUPPORTED_FORMAT
     if isinstance(exc, openai.AuthenticationError):
-        text = f"{host} rejected the API key (401); check OPENAI_API_KEY"
-    elif isinstance(exc, openai.RateLimitError):
+        text, kind = f"{host} rejected the API key (401); check OPENAI_API_KEY", FailureKind.AUTH
+    elif isinstance(exc, openai.RateLimitError):  # a 429 that is not retried: the quota (see `is_retryable`)
         text = f"the quota at {host} is exhausted (429 insufficient_quota); check your plan and billing"
+        kind = FailureKind.QUOTA
     elif isinstance(exc, openai.PermissionDeniedError):
-        text = f"{host} refused access (403) to model {model!r}: {said}"
+        text, kind = f"{host} refused access (403) to model {model!r}: {said}", FailureKind.AUTH
     elif isinstance(exc, openai.NotFoundError):
         text = f"{host} has no model {model!r} or no such endpoint (404); check --model and --base-url: {said}"
-    elif status == 400 and any(w in said.lower() for w in ("context", "too long", "exceed", "maximum", "n_ctx")):
+        kind = FailureKind.MODEL_NOT_FOUND
+    elif status == 400 and any(w in words for w in _TOO_LONG_WORDS):
         text = f"the request is too long for {model!r} at {host} (400): {said}"
     else:
         text = f"{host} rejected the request ({status}): {said}"
-    return LLMRejected(text, status)
+    return LLMRejected(text, status, kind=kind)
 
 
 def unavailable(
     exc: BaseException, host: str, attempts: int, seconds: float, secrets: tuple[str | None, ...] = ()
 ) -> LLMUnavailable:
-    """The one-line error after the retries are spent."""
+    """The one-line error after the retries are spent (with the last HTTP status, if the server answered)."""
+    status = getattr(exc, "status_code", None)
     return LLMUnavailable(
         f"{host} kept failing ({attempts} attempt{'s' if attempts != 1 else ''} in {seconds:.0f} s): "
-        f"{type(exc).__name__}: {server_message(exc, secrets)}"
+        f"{type(exc).__name__}: {server_message(exc, secrets)}",
+        status if isinstance(status, int) else None,
+        kind=FailureKind.UNAVAILABLE,
     )
