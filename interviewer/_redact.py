@@ -9,7 +9,16 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
-__all__ = ["REDACTED", "SECRET_HEADERS", "redact", "redact_data", "secrets_in_header", "secrets_in_url"]
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "known_secrets",
+    "redact",
+    "redact_data",
+    "remember_secrets",
+    "secrets_in_header",
+    "secrets_in_url",
+]
 
 REDACTED = "[redacted]"
 
@@ -33,6 +42,19 @@ MIN_SECRET = 4
 
 # Key-shaped strings, including the partly masked form servers echo back ("sk-abc***xyz").
 _KEY_PATTERN = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|\bBearer\s+[A-Za-z0-9._\-*]{8,}", re.IGNORECASE)
+
+
+_known: set[str] = set()
+
+
+def remember_secrets(*secrets: str | None) -> None:
+    """Secrets this process holds (a key from a config file, a token in a base URL), for the log filter."""
+    _known.update(s for s in secrets if s and len(s) >= MIN_SECRET)
+
+
+def known_secrets() -> tuple[str, ...]:
+    """Every secret given to `remember_secrets` so far."""
+    return tuple(_known)
 
 
 def _forms(secret: str) -> set[str]:

@@ -128,8 +128,12 @@ def build_grader(
             raise ConfigError("--record and --replay need --model: the recordings are of a model's replies")
         return GradingSetup((offline,) * options.repeat, TemplateFollowUps(), None, settings, "offline grader")
 
+    from ._redact import remember_secrets, secrets_in_url
     from .graders.llm import LLMGrader
     from .recording import RecordingTransport, ReplayTransport
+
+    key = settings.api_key.get_secret_value() if settings.api_key is not None else None
+    remember_secrets(key, *secrets_in_url(settings.base_url or ""))
 
     transport: RecordingTransport | ReplayTransport | None = None
     mode = ""
@@ -152,8 +156,9 @@ def build_grader(
         llm = LLMGrader(client, offline=offline, prompt=options.prompt)
         clients.append(client)
         graders.append(FallbackGrader(llm, offline, on_fallback) if options.fallback else llm)
-    description = f"{settings.model} at {settings.host}{mode}"
     first = clients[0]
+    where = settings.host if options.replay is None or settings.base_url else None
+    description = f"{settings.model} at {where}{mode}" if where else f"{settings.model}{mode}"
     return GradingSetup(
         tuple(graders), ModelFollowUps(first), ModelNarrator(first), settings, description, tuple(clients)
     )

@@ -340,3 +340,29 @@ def test_the_builder_needs_no_front_end() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert out.stdout.strip() == "[]" and out.stderr == ""
+
+
+def test_a_key_from_a_config_file_is_scrubbed_from_the_log(isolated_home: Path) -> None:
+    # The log filter knew only OPENAI_API_KEY; a key from a config file or a token in the URL's query
+    # reached the log whenever a message quoted it.
+    import logging
+
+    from interviewer.cli._logging import setup_logging
+
+    settings = LLMSettings(model="m", api_key="plain-config-secret", base_url="http://127.0.0.1:9/v1?token=qtoken42")
+    build_grader(settings).close()
+    setup_logging(False)
+    logging.getLogger("interviewer.test").warning("server said: key plain-config-secret, token qtoken42")
+    for handler in logging.getLogger("interviewer").handlers:
+        handler.flush()
+    text = (isolated_home / "logs" / "interviewer.log").read_text()
+    assert "server said" in text
+    assert "plain-config-secret" not in text
+    assert "qtoken42" not in text
+
+
+def test_replay_without_a_base_url_names_no_host(tmp_path: Path) -> None:
+    (tmp_path / "rec").mkdir()
+    setup = build_grader(LLMSettings(model="m"), GradingOptions(replay=tmp_path / "rec"))
+    assert "api.openai.com" not in setup.description
+    assert str(tmp_path / "rec") in setup.description

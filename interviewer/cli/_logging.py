@@ -7,17 +7,17 @@ import os
 from logging.handlers import RotatingFileHandler
 
 from .._paths import user_data_dir
-from .._redact import redact
+from .._redact import known_secrets, redact
 
 __all__ = ["setup_logging"]
 
 
 class _Redact(logging.Filter):
-    """Scrub API keys from every record, whatever logged it."""
+    """Scrub API keys from every record, whatever logged it (keys from config files and URLs included)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        clean = redact(message, (os.environ.get("OPENAI_API_KEY"),))
+        clean = redact(message, (os.environ.get("OPENAI_API_KEY"), *known_secrets()))
         if clean != message:
             record.msg, record.args = clean, None
         return True
