@@ -3,6 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 ROLE ?= digital-product-owner
+JOBS ?= auto
 
 .DEFAULT_GOAL := help
 
@@ -27,11 +28,11 @@ practice: install ## Start a mock interview on the offline grader (ROLE=product-
 
 .PHONY: test
 test: install ## Run the whole test suite, offline (a local llama.cpp server on loopback included)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup
 
 .PHONY: test-fast
-test-fast: install ## The suite without the real-server tests (about 45 s)
-	$(PY) -m pytest -m "not llama and not qwen"
+test-fast: install ## The suite without the real-server and terminal tests (under a minute on 2 idle cores)
+	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not llama and not qwen and not tmux"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models

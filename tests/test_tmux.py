@@ -17,7 +17,7 @@ import pytest
 
 from interviewer._sessions import SessionStore
 
-pytestmark = pytest.mark.tmux
+pytestmark = [pytest.mark.tmux, pytest.mark.xdist_group("terminal")]  # one at a time: they wait on the screen
 ROOT = Path(__file__).resolve().parent.parent
 
 
