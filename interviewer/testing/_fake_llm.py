@@ -250,7 +250,7 @@ def gullible(honest: Handler, trigger: str, *, score: int = 5) -> Handler:
         reply = honest(request)
         if trigger.lower() not in request.answer.lower() or not isinstance(reply, dict):
             return reply
-        obeyed = json.loads(json.dumps(reply))
+        obeyed: dict[str, Any] = json.loads(json.dumps(reply))  # a deep copy
         quotes = obeyed.get("quotes")
         for judgement in obeyed["key_points"].values():
             field = "evidence" if "evidence" in judgement else "quote"
