@@ -56,11 +56,13 @@ _SCORES = re.compile(_SCORE, re.IGNORECASE)
 _ABOUT_THIS = re.compile(
     r"\b(?:this|my) (?:answer|response|submission|reply)\b|\b(?:the|this) candidate\b", re.IGNORECASE
 )
-# Spoken to someone: "you", "please", "note to", an order ("Ignore the rubric..."), or a name ("Evaluator: ...").
+# Spoken to someone: "you", "please", "note to", an order ("Ignore the rubric..."), a name ("Evaluator: ..."),
+# or a memo ("Grading note: ...").
 _SPOKEN_TO = re.compile(
     r"\b(?:you|your|please|note (?:to|for)|dear|por favor|nota para|bitte|hinweis (?:an|fur))\b"
     r"|^\W*(?:ignore|disregard|override|forget|assign|award|give|mark|rate|score|record|return|set)\b"
-    rf"|^\W*(?:(?:the|dear|to the|for the)\s+)?(?:{_ADDRESSEE})s?\s*[:,]",
+    rf"|^\W*(?:(?:the|dear|to the|for the)\s+)?(?:{_ADDRESSEE})s?\s*[:,]"
+    rf"|(?:{_ADDRESSEE})s?\s+(?:note|instructions?|message|override|policy|update)\b",
     re.IGNORECASE,
 )
 _VERDICT_KEY = re.compile(
