@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import unicodedata
 from pathlib import Path
 
@@ -120,3 +121,15 @@ def test_the_answer_cannot_close_its_delimiters(close: str) -> None:
 @pytest.mark.parametrize("answer", [ANSWER, *ORDINARY, "Costs went from <10% to >20% in a year (a -> b)."])
 def test_delimiter_escaping_leaves_ordinary_text_alone(answer: str) -> None:
     assert escape_delimiters(answer) == answer
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["{" * 10000 + "x" + "}" * 10000, "<reply> x " * 3000, "</reply> " * 3000, "(" * 5000 + "words" + ")" * 5000],
+    ids=["nested-braces", "unclosed-blocks", "closing-tags", "nested-parentheses"],
+)
+def test_pathological_answers_are_filtered_in_linear_time(answer: str) -> None:
+    started = time.perf_counter()
+    strip_injections(answer)
+    escape_delimiters(answer)
+    assert time.perf_counter() - started < 1.5  # about 15 ms; a quadratic scan took 6 s for the braces

@@ -14,10 +14,12 @@ nothing here matches is returned exactly as written.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from .._folding import fold
+from ..prompts._delimiters import TAG_ATTRIBUTES
 
 __all__ = ["strip_injections"]
 
@@ -75,16 +77,34 @@ _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)")
 
 _DELIMITER = r"answer|reply|follow[ _-]?up"
 _BLOCK = r"follow[ _-]?up|reply|system|user|assistant|developer|rubric|instructions?"
+_OPEN = re.compile(rf"<\s*({_BLOCK})\b{TAG_ATTRIBUTES}>", re.IGNORECASE)
+_CLOSE = re.compile(rf"<\s*/\s*({_BLOCK})\s*>", re.IGNORECASE)
 _MARKUP = re.compile(
-    # A fake block: an exchange or a role's message between its tags, or a chat-template turn.
-    rf"<\s*({_BLOCK})\b[^<>]*>.*?<\s*/\s*\1\s*>"
-    r"|<\|\s*im_start\s*\|>.*?(?:<\|\s*im_end\s*\|>|$)"
-    # Comments are never shown, so never said; stray delimiter tags and chat-template tokens.
+    # A chat-template turn; comments (never shown, so never said); stray delimiter tags, chat-template tokens.
+    r"<\|\s*im_start\s*\|>.*?(?:<\|\s*im_end\s*\|>|$)"
     r"|<!--.*?(?:-->|$)"
-    rf"|<\s*/?\s*(?:{_DELIMITER})\b[^<>]{{0,80}}>"
+    rf"|<\s*/?\s*(?:{_DELIMITER})\b{TAG_ATTRIBUTES}>"
     r"|<\|\s*\w+\s*\|>",
     re.IGNORECASE | re.DOTALL,
 )
+
+
+def _tag_name(match: re.Match[str]) -> str:
+    return re.sub(r"[\s_-]", "", match.group(1).lower())
+
+
+def _blocks(text: str) -> Iterator[tuple[int, int]]:
+    """Fake blocks: an exchange or a role's message from its opening tag to the next closing one."""
+    closes: dict[str, list[int]] = {}
+    ends: dict[int, int] = {}
+    for match in _CLOSE.finditer(text):
+        closes.setdefault(_tag_name(match), []).append(match.start())
+        ends[match.start()] = match.end()
+    for match in _OPEN.finditer(text):
+        after = closes.get(_tag_name(match), [])
+        at = bisect.bisect_left(after, match.end())
+        if at < len(after):
+            yield match.start(), ends[after[at]]
 
 
 def _addressed_to_grader(text: str) -> bool:
@@ -96,16 +116,19 @@ def _addressed_to_grader(text: str) -> bool:
     return bool(_SPOKEN_TO.search(text.strip("([ ")) or (_SCORES.search(text) and _ABOUT_THIS.search(text)))
 
 
-def _objects(text: str) -> Iterator[tuple[int, int]]:
-    """Spans of balanced {...} in `text`, outermost first, then those inside them."""
-    stack: list[int] = []
+def _objects(text: str) -> list[tuple[int, int]]:
+    """Spans of the outermost balanced {...} in `text` (a verdict key anywhere inside makes one a verdict)."""
+    opens: list[int] = []
     pairs: list[tuple[int, int]] = []
     for index, char in enumerate(text):
         if char == "{":
-            stack.append(index)
-        elif char == "}" and stack:
-            pairs.append((stack.pop(), index + 1))
-    yield from sorted(pairs)
+            opens.append(index)
+        elif char == "}" and opens:
+            begin = opens.pop()
+            while pairs and pairs[-1][0] > begin:
+                pairs.pop()  # inside this one
+            pairs.append((begin, index + 1))
+    return pairs
 
 
 class _Stripper:
@@ -115,22 +138,23 @@ class _Stripper:
         self.text = text
         self.removed: list[str] = []
 
-    def drop(self, spans: Iterator[tuple[int, int]], keep: Callable[[str], bool] = lambda _piece: False) -> None:
+    def drop(self, spans: Iterable[tuple[int, int]], keep: Callable[[str], bool] = lambda _piece: False) -> None:
         """Replace each folded span that `keep` does not keep with a space (spans do not overlap)."""
         folded = fold(self.text)
-        out, last = [], 0
+        out, last, covered = [], 0, 0
         for start, end in spans:
-            if start < last or keep(folded.text[start:end]):
+            if start < covered or keep(folded.text[start:end]):
                 continue
             begin, finish = folded.span(start, end)
             out.append(self.text[last:begin])
             out.append(" ")
             self.removed.append(self.text[begin:finish].strip())
-            last = finish
+            last, covered = finish, end
         if out:
             self.text = "".join(out) + self.text[last:]
 
     def markup(self) -> None:
+        self.drop(_blocks(fold(self.text).text))
         self.drop(m.span() for m in _MARKUP.finditer(fold(self.text).text))
 
     def verdicts(self) -> None:

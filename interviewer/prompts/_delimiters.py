@@ -15,14 +15,15 @@ import re
 
 from .._folding import fold
 
-__all__ = ["escape_delimiters"]
+__all__ = ["TAG_ATTRIBUTES", "escape_delimiters"]
 
 _TAG_NAMES = r"answer|reply|follow[\s_-]*up|system|user|assistant|developer|rubric|instructions?|im_start|im_end"
-_ATTRIBUTES = r"""(?:\s+[\w-]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s<>]+))?)*\s*/?\s*\|?"""
+TAG_ATTRIBUTES = r"""(?:\s+[\w-]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s<>]+))?)*\s*/?\s*\|?"""
+"""What may stand between a tag's name and its `>`: attributes, a self-closing slash, spaces."""
 # "<answer", "</reply" as written, or spaced out ("< / answer >") when it is closed like a tag, so that
 # "latency < system limits" stays as it is.
 _TAG = re.compile(
-    rf"</?\|?(?:{_TAG_NAMES})\b(?:{_ATTRIBUTES}>)?|<\s*/?\s*\|?\s*(?:{_TAG_NAMES})\b{_ATTRIBUTES}>",
+    rf"</?\|?(?:{_TAG_NAMES})\b(?:{TAG_ATTRIBUTES}>)?|<\s*/?\s*\|?\s*(?:{_TAG_NAMES})\b{TAG_ATTRIBUTES}>",
     re.IGNORECASE,
 )
 _BRACKETS = {"<": "‹", ">": "›"}
