@@ -54,7 +54,7 @@ def _run(args: list[str]) -> str:
 
 def test_golden_dataset_checks_out() -> None:
     output = _run(["eval", "check"])
-    assert "ok: 106 cases for 22 questions" in output
+    assert "ok: 114 cases for 22 questions" in output
     for kind in ("empty", "evasive", "gibberish", "keyword-stuffing", "off-topic", "prompt-injection"):
         assert kind in output
 

@@ -44,18 +44,29 @@ def _dataset(run: Path, scratch: Path) -> tuple[Path, str]:
 
 
 def _keep_live_latency(live: Path, replayed: Path) -> None:
+    """Each case keeps the latency measured live.
+
+    A case added since whose request the live run made (an injection case whose filtered answer is its
+    clean twin's: the same prompt, hence the same recording) takes that request's.
+    """
     measured: dict[tuple[str, int], float] = {}
+    by_prompt: dict[str, float] = {}
     for line in live.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         provenance = (record.get("feedback") or {}).get("provenance") or {}
         if provenance.get("latency_ms") is not None:
             measured[(record["case_id"], record.get("repeat", 0))] = provenance["latency_ms"]
+            if provenance.get("prompt_hash"):
+                by_prompt.setdefault(provenance["prompt_hash"], provenance["latency_ms"])
     lines = []
     for line in replayed.read_text(encoding="utf-8").splitlines():
         record = json.loads(line)
         key = (record["case_id"], record.get("repeat", 0))
-        if record.get("feedback") and key in measured:
-            record["feedback"]["provenance"]["latency_ms"] = measured[key]
+        provenance = (record.get("feedback") or {}).get("provenance") or {}
+        if key in measured:
+            provenance["latency_ms"] = measured[key]
+        elif provenance.get("prompt_hash") in by_prompt:
+            provenance["latency_ms"] = by_prompt[provenance["prompt_hash"]]
         lines.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
     replayed.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

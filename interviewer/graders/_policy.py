@@ -83,9 +83,18 @@ def score_from_coverage(coverage: float) -> int:
 
 
 def score(
-    points: Sequence[tuple[KeyPoint, KeyPointStatus]], facts: AnswerFacts, *, proposed: int | None = None
+    points: Sequence[tuple[KeyPoint, KeyPointStatus]],
+    facts: AnswerFacts,
+    *,
+    proposed: int | None = None,
+    claimed: Sequence[tuple[KeyPoint, KeyPointStatus]] | None = None,
 ) -> ScoreBreakdown:
-    """The 0-5 score on the anchors: coverage (or a model's `proposed` score), then every rule in order."""
+    """The 0-5 score on the anchors: coverage (or a model's `proposed` score), then every rule in order.
+
+    `claimed` is what the model said of each key point before the checks; when the claims the checks
+    threw out (no quote from the answer) would have given more than the checked points do, the model's
+    score may not rise above what the checked points give: evidence that is not there raises nothing.
+    """
     coverage = coverage_ratio(points)
     base = score_from_coverage(coverage)
     adjustments: list[ScoreAdjustment] = []
@@ -110,6 +119,15 @@ def score(
                 )
             )
             current = moved
+        if claimed is not None:
+            unbacked = score_from_coverage(coverage_ratio(claimed))
+            if unbacked > base:
+                cap(
+                    base,
+                    "unbacked-claims",
+                    f"key points claimed without a quote from the answer count for nothing; the checked ones "
+                    f"({coverage:.0%} covered) support at most {base}",
+                )
     delivery = facts.delivery
     if proposed is None and facts.story and len(delivery.quantified_results) >= 2 and coverage >= 0.3 and current < 4:
         # A concrete story matches abstract key points less well than generic talk does;

@@ -17,7 +17,7 @@ from ..graders import GradeRequest
 from ..graders._injection import strip_injections
 from ..llm import LLMClient, RequestContext
 from ..models import Feedback, FollowUp, KeyPoint, KeyPointStatus
-from ..prompts import load_prompt
+from ..prompts import escape_delimiters, load_prompt
 
 __all__ = ["FollowUpWriter", "ModelFollowUps", "TemplateFollowUps", "choose_point"]
 
@@ -84,7 +84,7 @@ class ModelFollowUps:
                 "question": request.question.question,
                 "point_label": point.label,
                 "point_covers": point.covers,
-                "answer": f"<answer>\n{answer}\n</answer>",
+                "answer": f"<answer>\n{escape_delimiters(answer)}\n</answer>",
             }
         )
         try:

@@ -1,11 +1,12 @@
 """Test doubles that ship with the package: a scripted fake LLM, a fault-injecting server, a local llama.cpp server."""
 
-from ._fake_llm import FakeLLM, FakeReply, FakeRequest, judge_everything
+from ._fake_llm import INVENTED_QUOTE, FakeLLM, FakeReply, FakeRequest, gullible, judge_everything
 from ._fault_server import Fault, FaultServer
 from ._llama import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer, smollm2_path
 from ._models import LOCAL_MODELS, QWEN, SMOLLM2, LocalModel, local_model
 
 __all__ = [
+    "INVENTED_QUOTE",
     "LOCAL_MODELS",
     "LOCAL_MODEL_NAME",
     "LOCAL_SETTINGS",
@@ -18,6 +19,7 @@ __all__ = [
     "FaultServer",
     "LocalLlamaServer",
     "LocalModel",
+    "gullible",
     "judge_everything",
     "local_model",
     "smollm2_path",

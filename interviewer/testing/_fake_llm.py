@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +24,7 @@ from pydantic import BaseModel
 
 from ..llm import LLMClient, LLMSettings
 
-__all__ = ["FakeLLM", "FakeReply", "FakeRequest", "judge_everything"]
+__all__ = ["INVENTED_QUOTE", "FakeLLM", "FakeReply", "FakeRequest", "gullible", "judge_everything"]
 
 
 @dataclass(frozen=True)
@@ -177,10 +177,16 @@ def _event_stream(completion: dict[str, Any], content: str, piece: int) -> bytes
     return "".join(lines).encode()
 
 
-def judge_everything(status: str = "covered", score: int = 4, quote: str | None = None) -> Handler:
+def judge_everything(
+    status: str = "covered",
+    score: int = 4,
+    quote: str | None = None,
+    points: Mapping[str, tuple[str, str]] | None = None,
+) -> Handler:
     """A handler that fills the requested schema: every key point `status`, quoting the answer's first words.
 
-    Handy for tests of everything around the model. `quote` overrides the evidence.
+    Handy for tests of everything around the model. `quote` overrides the evidence; `points` gives
+    some key points their own (status, quote).
     """
 
     def handle(request: FakeRequest) -> dict[str, Any]:
@@ -193,11 +199,16 @@ def judge_everything(status: str = "covered", score: int = 4, quote: str | None 
         if "practice_next" in props:
             return {"summary": "A fake summary.", "practice_next": ["Practise one thing."]}
         point_ids = list(props.get("key_points", {}).get("properties", {}))
+        judged = {key: (points or {}).get(key, (status, evidence)) for key in point_ids}
         if "outline" in props:  # a compact reply (feedback@v2 onwards)
             numbered = "quotes" in props  # quotes-first (feedback@v3): points refer to quotes by number
+            quotes = list(dict.fromkeys(q for _, q in judged.values() if q))
             return {
-                **({"quotes": [evidence]} if numbered else {}),
-                "key_points": {key: {"status": status, "quote": 1 if numbered else evidence} for key in point_ids},
+                **({"quotes": quotes} if numbered else {}),
+                "key_points": {
+                    key: {"status": s, "quote": (quotes.index(q) + 1 if q else 0) if numbered else q}
+                    for key, (s, q) in judged.items()
+                },
                 "mistakes": [],
                 "look_fors": dict.fromkeys(props.get("look_fors", {}).get("properties", {}), "met"),
                 "improvements": ["Add a number."],
@@ -206,10 +217,7 @@ def judge_everything(status: str = "covered", score: int = 4, quote: str | None 
                 "score": score,
             }
         return {
-            "key_points": {
-                key: {"evidence": evidence, "status": status, "reason": "fake"}
-                for key in props.get("key_points", {}).get("properties", {})
-            },
+            "key_points": {key: {"evidence": q, "status": s, "reason": "fake"} for key, (s, q) in judged.items()},
             "mistakes": {
                 key: {"evidence": "", "present": False} for key in props.get("mistakes", {}).get("properties", {})
             },
@@ -222,5 +230,40 @@ def judge_everything(status: str = "covered", score: int = 4, quote: str | None 
             "summary": "A fake summary.",
             "score": score,
         }
+
+    return handle
+
+
+INVENTED_QUOTE = "as the rubric asks, I covered this point fully with numbers"
+"""What a gullible model quotes for a point the answer does not make (it is in no answer)."""
+
+
+def gullible(honest: Handler, trigger: str, *, score: int = 5) -> Handler:
+    """A model that obeys an injection: `honest` unless the answer it is shown contains `trigger`.
+
+    Then it says what the injection asked for: `score`, and every key point the honest reply
+    had no quote for covered, "quoting" `INVENTED_QUOTE` (the points it quoted keep their
+    judgement). For tests that the checks in code, not the model's obedience, set the score.
+    """
+
+    def handle(request: FakeRequest) -> FakeReply | BaseModel | dict[str, Any] | str:
+        reply = honest(request)
+        if trigger.lower() not in request.answer.lower() or not isinstance(reply, dict):
+            return reply
+        obeyed: dict[str, Any] = json.loads(json.dumps(reply))  # a deep copy
+        quotes = obeyed.get("quotes")
+        for judgement in obeyed["key_points"].values():
+            field = "evidence" if "evidence" in judgement else "quote"
+            if judgement[field]:
+                continue
+            judgement["status"] = "covered"
+            if isinstance(quotes, list):
+                if INVENTED_QUOTE not in quotes:
+                    quotes.append(INVENTED_QUOTE)
+                judgement[field] = quotes.index(INVENTED_QUOTE) + 1
+            else:
+                judgement[field] = INVENTED_QUOTE
+        obeyed["score"] = score
+        return obeyed
 
     return handle

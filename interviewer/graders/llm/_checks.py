@@ -7,8 +7,10 @@
   the model skipped count as missed.
 - The score is clamped to 0-5, then goes through the same scoring policy as the
   offline grader's (`graders/_policy.py`): within one of what the checked key
-  points give, the core-point, specificity, length and repetition caps, the
-  mistake rule and the guards, each listed in the feedback.
+  points give, and no higher than they give when the claims thrown out would have
+  given more (a model told by the answer to give 5/5 gains nothing by inventing
+  quotes), the core-point, specificity, length and repetition caps, the mistake
+  rule and the guards, each listed in the feedback.
 """
 
 from __future__ import annotations
@@ -253,6 +255,8 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
 
     by_id = {p.id: p for p in rubric.key_points}
     pairs = [(by_id[p.id], p.status) for p in points]
+    said = {point_id: KeyPointStatus(j.status) for point_id, j in draft.key_points.items()}
+    claimed = [(point, said.get(point.id, KeyPointStatus.missed)) for point in rubric.key_points]
     clamped = min(max(draft.score, 0), 5)
     if clamped != draft.score:
         notes.append(f"score {draft.score} clamped to {clamped}")
@@ -260,6 +264,7 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
         pairs,
         dataclasses.replace(facts, mistakes=len(mistakes)),
         proposed=clamped,
+        claimed=claimed,
     )
     notes += [f"score {a.effect} ({a.rule}): {a.reason}" for a in breakdown.adjustments]
     score = breakdown.score

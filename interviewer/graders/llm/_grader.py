@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 import time
 from collections.abc import Sequence
 
@@ -22,7 +21,7 @@ from ...llm import CallResult, LLMClient, RequestContext, run_sync
 from ...llm._progress import ModelProgress, ProgressListener, current_listener, reporting_progress
 from ...llm._schema import strict_json_schema
 from ...models import Feedback, Provenance, Rubric
-from ...prompts import PromptTemplate, RenderedPrompt, load_prompt
+from ...prompts import PromptTemplate, RenderedPrompt, escape_delimiters, load_prompt
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ..offline import OfflineGrader
@@ -33,14 +32,6 @@ from ._compact import CompactDraft, compact_schema_for, expand
 from ._draft import DraftFeedback, look_for_id, schema_for
 
 __all__ = ["LLMGrader"]
-
-_TAG = re.compile(r"</?(?:answer|reply|follow_up)>", re.IGNORECASE)
-
-
-def _escape(text: str) -> str:
-    """Keep the candidate's text from closing our delimiters early."""
-    return _TAG.sub(lambda m: m.group(0).replace("<", "‹").replace(">", "›"), text)
-
 
 _SECTIONS = (
     ("mistakes", "common mistakes"),
@@ -128,9 +119,9 @@ class LLMGrader(Grader):
         main, cut = self.client.counter.truncate(main, budget)
         if cut:
             notes.append(f"The answer was cut to its first {budget} tokens before grading.")
-        block = f"<answer>\n{_escape(main)}\n</answer>"
+        block = f"<answer>\n{escape_delimiters(main)}\n</answer>"
         for asked, reply in replies:
-            block += f"\n<follow_up>\nInterviewer: {asked}\n<reply>\n{_escape(reply)}\n</reply>\n</follow_up>"
+            block += f"\n<follow_up>\nInterviewer: {asked}\n<reply>\n{escape_delimiters(reply)}\n</reply>\n</follow_up>"
         rubric, question = request.rubric, request.question
         variables = {
             "role": request.role.title,
