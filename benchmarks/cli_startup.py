@@ -52,7 +52,7 @@ def main() -> None:
         trees[args.ref] = scratch
     try:
         samples: dict[tuple[str, str], list[float]] = {(t, c): [] for t in trees for c in CASES}
-        for name, tree in trees.items():  # warm the file cache (and .pyc files) first
+        for tree in trees.values():  # warm the file cache (and .pyc files) first
             for case in CASES.values():
                 once(case, tree)
         for _ in range(args.runs):

@@ -279,7 +279,7 @@ def test_a_session_gets_one_fallback_grader_and_replay_needs_no_key(tmp_path: Pa
     with build_grader(hosted, GradingOptions(replay=tmp_path), on_fallback=heard.append) as setup:
         assert isinstance(setup.grader, FallbackGrader) and setup.grader.on_fallback == heard.append
         assert len(setup.graders) == len(setup.clients) == 1 and setup.narrator is not None
-        assert setup.description == f"gpt-4o-mini at api.openai.com, replaying {tmp_path}"
+        assert setup.description == f"gpt-4o-mini, replaying {tmp_path}"  # no host: nothing is asked of one
         [client] = setup.clients
         assert (
             client.settings.api_key is not None and client.settings.api_key.get_secret_value() == "replay-needs-no-key"
