@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -226,6 +227,7 @@ def test_yaml_alias_bomb_is_refused_at_the_first_anchor(corpus_copy: Path) -> No
         ("a: " + "[" * 60 + "]" * 60 + "\n", 1, "is nested more than 50 levels deep"),
         ("a: " + "9" * 5000 + "\n", 1, "cannot read this value"),
         ("a: 2024-13-45\n", 1, "cannot read this value"),
+        ("a: 1\nb: x\x00y\n", 2, "holds the character U+0000, which YAML does not allow; remove it"),
     ],
     ids=[
         "anchor",
@@ -237,6 +239,7 @@ def test_yaml_alias_bomb_is_refused_at_the_first_anchor(corpus_copy: Path) -> No
         "deep",
         "huge-int",
         "date",
+        "nul",
     ],
 )
 def test_yaml_features_nobody_needs_are_refused_with_file_and_line(
@@ -285,3 +288,22 @@ def test_a_huge_source_position_is_reported_not_counted_to(corpus_copy: Path) ->
     problems = _check(corpus_copy)
     assert time.perf_counter() - started < 2
     assert any("no question has source position 1; positions must run 1..N" in p for p in problems), problems
+
+
+def test_a_key_with_odd_characters_is_quoted_so_the_problem_stays_one_line(corpus_copy: Path) -> None:
+    (corpus_copy / QUESTION).write_text((corpus_copy / QUESTION).read_text() + '"why\\nasked": x\n')
+    problems = _check(corpus_copy)
+    assert any(p.endswith(": 'why\\nasked': is not a known field; remove it or fix its spelling") for p in problems)
+    assert all("\n" not in p for p in problems), problems
+
+
+def test_cli_corpus_check_prints_one_line_per_problem_even_for_a_long_path(tmp_path: Path, corpus_copy: Path) -> None:
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / "data"
+    shutil.copytree(corpus_copy, deep)
+    _edit(deep / RUBRIC, "label: Business, users and technology together", "label: ''")
+    result = runner.invoke(app, ["corpus", "check", str(deep)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {RUBRIC}:5: key_points[0].label: must not be empty",
+        f"1 problem in {deep}",
+    ]

@@ -14,7 +14,7 @@ from yaml.resolver import Resolver
 
 from ..exceptions import Problem
 
-__all__ = ["LocatedData", "read_yaml"]
+__all__ = ["LocatedData", "YamlProblem", "parse_yaml", "read_yaml"]
 
 Loc = tuple[str | int, ...]
 
@@ -125,14 +125,23 @@ class LocatedData:
 
 
 def format_loc(loc: Loc) -> str:
-    """`('key_points', 2, 'id')` -> `key_points[2].id`."""
+    """`('key_points', 2, 'id')` -> `key_points[2].id`; a key with odd characters is quoted, so it stays one line."""
     out = ""
     for part in loc:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            text = str(part) if str(part).isprintable() and str(part) else repr(str(part))
+            out += f".{text}" if out else text
     return out
+
+
+def _bad_character(name: str, text: str, character: object) -> Problem:
+    if not isinstance(character, int):
+        return Problem(name, "", "holds a character YAML does not allow; remove it")
+    index = text.find(chr(character))
+    line = text.count("\n", 0, index) + 1 if index >= 0 else None
+    return Problem(name, "", f"holds the character U+{character:04X}, which YAML does not allow; remove it", line)
 
 
 def _walk(node: yaml.Node, loc: Loc) -> Iterator[tuple[Loc, int]]:
@@ -155,6 +164,14 @@ def read_yaml(path: Path, display: str | None = None) -> LocatedData:
         raise YamlProblem(Problem(name, "", f"is not UTF-8 text ({exc.reason}); save it as UTF-8")) from None
     except OSError as exc:
         raise YamlProblem(Problem(name, "", f"cannot be read: {exc.strerror or exc}")) from None
+    return parse_yaml(text, name)
+
+
+def parse_yaml(text: str, name: str) -> LocatedData:
+    """Parse YAML text (from the file `name`) with the strict loader; raise `YamlProblem` on failure.
+
+    For every YAML file the library reads: no anchors, aliases, tags or duplicate keys.
+    """
     loader = _StrictLoader(text)
     try:
         node = loader.get_single_node()
@@ -166,8 +183,10 @@ def read_yaml(path: Path, display: str | None = None) -> LocatedData:
         line = mark.line + 1 if mark is not None else None
         what = exc.problem or "invalid YAML"
         raise YamlProblem(Problem(name, "", f"is not valid YAML: {what}", line)) from None
+    except yaml.reader.ReaderError as exc:  # a NUL or other control character
+        raise YamlProblem(_bad_character(name, text, exc.character)) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(Problem(name, "", f"is not valid YAML: {exc}")) from None
+        raise YamlProblem(Problem(name, "", f"is not valid YAML: {str(exc).splitlines()[0]}")) from None
     finally:
         loader.dispose()
     lines = dict(_walk(node, ())) if node is not None else {}
