@@ -9,7 +9,7 @@ from typing import Any
 
 from ..exceptions import ConfigError
 
-__all__ = ["ConfigFile", "read_config"]
+__all__ = ["ConfigFile", "line_of", "read_config", "shown"]
 
 SECTIONS = ("llm", "prices")
 
@@ -25,8 +25,12 @@ class ConfigFile:
 
     def where(self, *key: str) -> str:
         """`config file PATH:LINE` for a key path such as ('llm', 'temperature'); no line if it is not found."""
-        line = line_of(self.text, key)
-        return f"config file {self.path}" + (f":{line}" if line is not None else "")
+        return _where(self.path, self.text, key)
+
+
+def _where(path: Path, text: str, key: tuple[str, ...]) -> str:
+    line = line_of(text, key)
+    return f"config file {path}" + (f":{line}" if line is not None else "")
 
 
 def _split_key(text: str) -> list[str] | None:
@@ -84,7 +88,8 @@ def line_of(text: str, key: tuple[str, ...]) -> int | None:
     return best_line
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as an error message quotes it: its repr, cut to 60 characters."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -107,20 +112,20 @@ def read_config(path: Path, required: bool) -> ConfigFile | None:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    config = ConfigFile(path, {}, None, text)
     for section in data:
         if section not in SECTIONS:
-            raise ConfigError(f"{config.where(section)}: unknown section [{section}]; use [llm] and [prices]")
+            where = _where(path, text, (section,))
+            raise ConfigError(f"{where}: unknown section [{section}]; use [llm] and [prices]")
     llm = data.get("llm", {})
     if not isinstance(llm, dict):
         raise ConfigError(
-            f"{config.where('llm')}: llm = {_shown(llm)}: [llm] must be a table of settings: "
+            f"{_where(path, text, ('llm',))}: llm = {shown(llm)}: [llm] must be a table of settings: "
             'write [llm] on a line of its own and the settings under it, such as model = "gpt-4o-mini"'
         )
     prices = data.get("prices")
     if prices is not None and not isinstance(prices, dict):
         raise ConfigError(
-            f"{config.where('prices')}: prices = {_shown(prices)}: [prices] must be a table, "
+            f"{_where(path, text, ('prices',))}: prices = {shown(prices)}: [prices] must be a table, "
             'one entry per model, such as [prices."gpt-4o-mini"] with input = 0.15 and output = 0.6'
         )
     return ConfigFile(path, llm, prices, text)

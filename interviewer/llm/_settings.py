@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
 
 from ..exceptions import ConfigError
-from ._config import ConfigFile, read_config
+from ._config import ConfigFile, read_config, shown
 from ._tokens import DEFAULT_PRICES, Price
 
 __all__ = ["OPENAI_BASE_URL", "LLMSettings", "config_path", "load_settings"]
@@ -153,25 +153,20 @@ def _explain(error: ErrorDetails, config: ConfigFile | None, from_env: set[str],
     elif error["type"] == "missing":
         head, tail = f"LLM setting {'.'.join(loc[:-1])!r} has no {loc[-1]!r}", "add it"
     else:
-        value = "(value hidden)" if name in _SECRET else f"= {_shown(error.get('input'))}"
+        value = "(value hidden)" if name in _SECRET else f"= {shown(error.get('input'))}"
         head = f"invalid LLM setting {key!r} {value}"
         field = LLMSettings.model_fields.get(name)
         if outside:
             fix = "change it"
         elif field is not None and len(loc) == 1:
             default = field.get_default(call_default_factory=True)
-            shown = f" ({default!r})" if default is None or isinstance(default, bool | int | float | str) else ""
-            fix = f"change it, or delete the line to use the default{shown}"
+            scalar = default is None or isinstance(default, bool | int | float | str)
+            fix = f"change it, or delete the line to use the default{f' ({default!r})' if scalar else ''}"
         else:
             fix = "change it (see docs/llm-grader.md, Settings)"
         tail = f"{error['msg'][:1].lower()}{error['msg'][1:]}; {fix}"
     where = _origin(name, config, from_env, from_flags, loc)
     return f"{head} from {where}: {tail}" if outside else f"{where}: {head}: {tail}"
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def load_settings(
