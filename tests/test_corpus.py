@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ from typer.testing import CliRunner
 from interviewer.cli import app
 from interviewer.corpus import Corpus, check_corpus
 from interviewer.corpus._schema import stale_schemas
+from interviewer.corpus._yaml import YamlProblem, read_yaml
+from interviewer.evals import check_dataset
 from interviewer.exceptions import UsageError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -193,3 +197,113 @@ def test_bad_rubric_terms_are_reported(corpus_copy: Path, old: str, new: str, ex
     _edit(corpus_copy / URGENT, old, new)
     problems = _check(corpus_copy)
     assert any(URGENT in p and re.search(expected, p) for p in problems), problems
+
+
+# Billion laughs: 289 bytes that expand to 9**7 strings once aliases are followed.
+ALIAS_BOMB = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"{new}: &{new} [{', '.join([f'*{old}'] * 9)}]\n" for old, new in zip("abcdef", "bcdefg", strict=True)
+)
+
+
+def test_yaml_alias_bomb_is_refused_at_the_first_anchor(corpus_copy: Path) -> None:
+    (corpus_copy / QUESTION).write_text(ALIAS_BOMB)
+    started = time.perf_counter()
+    problems = _check(corpus_copy)
+    assert time.perf_counter() - started < 2
+    assert f"{QUESTION}:1: uses a YAML anchor (&a); anchors and aliases are not allowed here: write the value out" in (
+        problems
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("a: 1\nb: &x 2\n", 2, "uses a YAML anchor (&x)"),
+        ("a: [1, 2]\nb:\n  - *x\n", 3, "uses a YAML alias (*x)"),
+        ("a: !!python/object:os.system ls\n", 1, "uses a YAML tag (!!python/object:os.system)"),
+        ("a: !custom 1\n", 1, "uses a YAML tag (!custom)"),
+        ("a:\n  b: 1\n  c: 2\n  b: 3\n", 4, "duplicate key 'b' (also on line 2); keep one"),
+        ("- id: x\n  id: y\n", 2, "duplicate key 'id' (also on line 1); keep one"),
+        ("a: " + "[" * 60 + "]" * 60 + "\n", 1, "is nested more than 50 levels deep"),
+        ("a: " + "9" * 5000 + "\n", 1, "cannot read this value"),
+        ("a: 2024-13-45\n", 1, "cannot read this value"),
+        ("a: 1\nb: x\x00y\n", 2, "holds the character U+0000, which YAML does not allow; remove it"),
+    ],
+    ids=[
+        "anchor",
+        "alias",
+        "python-tag",
+        "local-tag",
+        "duplicate-key",
+        "duplicate-in-list",
+        "deep",
+        "huge-int",
+        "date",
+        "nul",
+    ],
+)
+def test_yaml_features_nobody_needs_are_refused_with_file_and_line(
+    tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(text)
+    with pytest.raises(YamlProblem) as caught:
+        read_yaml(path, "x.yaml")
+    assert str(caught.value).startswith(f"x.yaml:{line}: {message}"), caught.value
+    assert "\n" not in str(caught.value)
+
+
+def test_duplicate_keys_in_corpus_files_are_errors_with_both_lines(corpus_copy: Path) -> None:
+    text = (corpus_copy / QUESTION).read_text()
+    first = next(i for i, row in enumerate(text.splitlines(), 1) if row.startswith("why_asked:"))
+    (corpus_copy / QUESTION).write_text(text + "why_asked: a second reason that would silently win\n")
+    last = len(text.splitlines()) + 1
+    problems = _check(corpus_copy)
+    assert f"{QUESTION}:{last}: duplicate key 'why_asked' (also on line {first}); keep one" in problems
+
+
+def test_anchors_and_duplicate_keys_in_a_dataset_are_errors(corpus: Corpus, tmp_path: Path) -> None:
+    golden = ROOT / "evals/golden/dpo-define-role.yaml"
+    text = golden.read_text()
+    dataset = tmp_path / "golden"
+    dataset.mkdir()
+    (dataset / "dup.yaml").write_text(text.replace("question: dpo-define-role\n", "question: a\nquestion: b\n", 1))
+    (dataset / "alias.yaml").write_text(text.replace("cases:\n", "cases: &all\n", 1))
+    _, problems = check_dataset(dataset, corpus)
+    found = [str(p) for p in problems]
+    assert any(re.match(rf"{dataset}/dup.yaml:\d+: duplicate key 'question' \(also on line \d+\)", p) for p in found)
+    assert any(re.match(rf"{dataset}/alias.yaml:\d+: uses a YAML anchor \(&all\)", p) for p in found), found
+
+
+def test_committed_data_files_use_no_anchors_tags_or_duplicate_keys() -> None:
+    files = [p for folder in ("corpus", "rubrics", "evals/golden", "prompts") for p in (ROOT / folder).rglob("*.yaml")]
+    assert len(files) > 90
+    for path in files:
+        read_yaml(path)  # raises YamlProblem on any of them
+
+
+def test_a_huge_source_position_is_reported_not_counted_to(corpus_copy: Path) -> None:
+    _edit(corpus_copy / QUESTION, "  position: 1\n", "  position: 1000000000000000\n")
+    started = time.perf_counter()
+    problems = _check(corpus_copy)
+    assert time.perf_counter() - started < 2
+    assert any("no question has source position 1; positions must run 1..N" in p for p in problems), problems
+
+
+def test_a_key_with_odd_characters_is_quoted_so_the_problem_stays_one_line(corpus_copy: Path) -> None:
+    (corpus_copy / QUESTION).write_text((corpus_copy / QUESTION).read_text() + '"why\\nasked": x\n')
+    problems = _check(corpus_copy)
+    assert any(p.endswith(": 'why\\nasked': is not a known field; remove it or fix its spelling") for p in problems)
+    assert all("\n" not in p for p in problems), problems
+
+
+def test_cli_corpus_check_prints_one_line_per_problem_even_for_a_long_path(tmp_path: Path, corpus_copy: Path) -> None:
+    deep = tmp_path / ("a-folder-with-a-long-name-" * 4) / "data"
+    shutil.copytree(corpus_copy, deep)
+    _edit(deep / RUBRIC, "label: Business, users and technology together", "label: ''")
+    result = runner.invoke(app, ["corpus", "check", str(deep)])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"error: {RUBRIC}:5: key_points[0].label: must not be empty",
+        f"1 problem in {deep}",
+    ]

@@ -24,7 +24,7 @@ def fail_with_problems(problems: Sequence[Problem], where: object) -> NoReturn:
     err = Console(stderr=True, highlight=False)
     for problem in problems:
         err.print(f"[red]error:[/] {escape(str(problem))}", soft_wrap=True)
-    err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {where}")
+    err.print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {escape(str(where))}", soft_wrap=True)
     raise typer.Exit(2)
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
 
 from ..exceptions import ConfigError
+from ._config import ConfigFile, read_config, shown
 from ._tokens import DEFAULT_PRICES, Price
 
 __all__ = ["OPENAI_BASE_URL", "LLMSettings", "config_path", "load_settings"]
@@ -118,26 +120,53 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
     return user_config_path("interviewer", appauthor=False) / "config.toml"
 
 
-def _read_config(path: Path, required: bool) -> dict[str, Any]:
-    if not path.is_file():
-        if required:
-            raise ConfigError(f"config file {path} does not exist")
-        return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    unknown = set(data) - {"llm", "prices"}
-    if unknown:
-        raise ConfigError(
-            f"config file {path}: unknown section(s) {', '.join(sorted(unknown))}; use [llm] and [prices]"
-        )
-    merged: dict[str, Any] = dict(data.get("llm", {}))
-    if "prices" in data:
-        merged["prices"] = {**DEFAULT_PRICES, **data["prices"]}
-    return merged
+_FROM_ENV = {"api_key": "OPENAI_API_KEY", "base_url": "OPENAI_BASE_URL", "model": "INTERVIEWER_MODEL"}
+_SECRET = {"api_key"}
+
+
+def _origin(
+    name: str, config: ConfigFile | None, from_env: set[str], from_flags: set[str], loc: tuple[str, ...]
+) -> str:
+    """Where the setting `name` came from, for an error message."""
+    if name in from_flags:
+        return f"the --{name.replace('_', '-')} flag"
+    if name in from_env:
+        return f"the environment variable {_FROM_ENV[name]}"
+    if config is None:
+        return "the defaults"
+    in_prices = name == "prices" and config.prices is not None and "prices" not in config.llm
+    return config.where(*(loc if in_prices else ("llm", *loc)))
+
+
+def _explain(error: ErrorDetails, config: ConfigFile | None, from_env: set[str], from_flags: set[str]) -> str:
+    """One line: where the bad value came from (file and line, variable or flag), the key, what is wrong, the fix."""
+    loc = tuple(str(part) for part in error["loc"])
+    name, key = (loc[0] if loc else ""), ".".join(loc)
+    outside = config is None or name in from_flags or name in from_env
+    if error["type"] == "extra_forbidden" and len(loc) == 1:
+        known = list(LLMSettings.model_fields)
+        close = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {close[0]!r}?" if close else "remove it or fix its spelling"
+        head, tail = f"unknown LLM setting {name!r} in [llm]", f"{hint} (known: {', '.join(known)})"
+    elif error["type"] == "extra_forbidden":
+        head, tail = f"unknown LLM setting {key!r}", "remove it or fix its spelling"
+    elif error["type"] == "missing":
+        head, tail = f"LLM setting {'.'.join(loc[:-1])!r} has no {loc[-1]!r}", "add it"
+    else:
+        value = "(value hidden)" if name in _SECRET else f"= {shown(error.get('input'))}"
+        head = f"invalid LLM setting {key!r} {value}"
+        field = LLMSettings.model_fields.get(name)
+        if outside:
+            fix = "change it"
+        elif field is not None and len(loc) == 1:
+            default = field.get_default(call_default_factory=True)
+            scalar = default is None or isinstance(default, bool | int | float | str)
+            fix = f"change it, or delete the line to use the default{f' ({default!r})' if scalar else ''}"
+        else:
+            fix = "change it (see docs/llm-grader.md, Settings)"
+        tail = f"{error['msg'][:1].lower()}{error['msg'][1:]}; {fix}"
+    where = _origin(name, config, from_env, from_flags, loc)
+    return f"{head} from {where}: {tail}" if outside else f"{where}: {head}: {tail}"
 
 
 def load_settings(
@@ -145,19 +174,25 @@ def load_settings(
     env: Mapping[str, str] | None = None,
     config_file: Path | None = None,
 ) -> LLMSettings:
-    """Defaults < config file < environment < flags (flags that are None are ignored)."""
+    """Defaults < config file < environment < flags (flags that are None are ignored).
+
+    A wrong value is a `ConfigError` that names where it came from: the config file and
+    line, the environment variable, or the flag.
+    """
     env = os.environ if env is None else env
     path = config_file or config_path(env)
-    values = _read_config(path, required=config_file is not None or "INTERVIEWER_CONFIG" in env)
-    for name, var in (("api_key", "OPENAI_API_KEY"), ("base_url", "OPENAI_BASE_URL"), ("model", "INTERVIEWER_MODEL")):
-        if env.get(var):
-            values[name] = env[var]
-    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    config = read_config(path, required=config_file is not None or "INTERVIEWER_CONFIG" in env)
+    values: dict[str, Any] = {}
+    if config is not None:
+        values.update(config.llm)
+        if config.prices is not None:
+            values["prices"] = {**DEFAULT_PRICES, **config.prices}
+    from_env = {name for name, var in _FROM_ENV.items() if env.get(var)}
+    values.update({name: env[_FROM_ENV[name]] for name in from_env})
+    given = {k: v for k, v in (flags or {}).items() if v is not None}
+    values.update(given)
     try:
         return LLMSettings.model_validate(values)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(
-            f"invalid LLM setting {where!r} (from {path}, the environment or a flag): {first['msg']}"
-        ) from None
+        raise ConfigError(_explain(first, config, from_env, set(given))) from None
