@@ -404,19 +404,8 @@ KINDS: dict[str, list[Case]] = {
     "session": _cases("session", SESSION.read_bytes(), _json_mutations),
 }
 
-_HEADER = (
-    "TypeError: Header value must be str or bytes, not <class '{}'> (recording/_store.py: Exchange.from_json keeps "
-    "response.headers as they are; httpx refuses a header that is not text)"
-)
-XFAIL: dict[str, str] = {
-    "recording-deep": "RecursionError: maximum recursion depth exceeded while decoding a JSON array from a unicode "
-    "string (recording/_store.py: json.loads in _read; RecordingStore.get catches only ValueError, KeyError, "
-    "TypeError, AttributeError)",
-    "recording-type-3-response.headers.content-type": _HEADER.format("int"),
-    "recording-type-7-response.headers.content-type": _HEADER.format("float"),
-    "recording-type-11-response.headers.content-type": _HEADER.format("bool"),
-}
-"""Known crashes in files other helpers own, by case id: `reason` is the exact crash."""
+XFAIL: dict[str, str] = {}
+"""Known crashes, by case id (`reason`: the exact crash); empty since the recording store checks shapes."""
 
 
 def _params() -> Iterator[Any]:
