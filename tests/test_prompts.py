@@ -51,3 +51,16 @@ def test_unknown_prompt_or_version() -> None:
         load_prompt("nope@v1")
     with pytest.raises(ConfigError, match="has no version 'v9'; it has v1"):
         load_prompt("feedback@v9")
+
+
+def test_a_prompt_file_with_a_duplicate_key_or_an_anchor_is_refused(tmp_path: Path) -> None:
+    # Prompt files went through yaml.safe_load: the later of two `description:` keys silently won.
+    source = (ROOT / "prompts" / "follow-up" / "v1.yaml").read_text()
+    folder = tmp_path / "follow-up"
+    folder.mkdir()
+    (folder / "v1.yaml").write_text(source + "\ndescription: a second description\n")
+    with pytest.raises(ConfigError, match=r"v1\.yaml:\d+: duplicate key 'description'"):
+        load_prompt("follow-up@v1", root=tmp_path)
+    (folder / "v1.yaml").write_text(source.replace("description:", "description: &d", 1))
+    with pytest.raises(ConfigError, match="anchor"):
+        load_prompt("follow-up@v1", root=tmp_path)

@@ -17,7 +17,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .._paths import bundled_data_root
@@ -140,11 +139,18 @@ def prompt_versions(prompt_id: str, root: Path | None = None) -> list[str]:
 
 @lru_cache(maxsize=64)
 def _load(path: Path) -> PromptTemplate:
+    from ..corpus._yaml import YamlProblem, parse_yaml
+
     raw = path.read_bytes()
     try:
-        data = yaml.safe_load(raw)
+        data = parse_yaml(raw.decode("utf-8"), str(path)).data  # strict: no anchors, tags or duplicate keys
+    except UnicodeDecodeError:
+        raise ConfigError(f"prompt template {path} is not UTF-8 text") from None
+    except YamlProblem as exc:
+        raise ConfigError(f"prompt template {exc.problem}") from None
+    try:
         template = PromptTemplate.model_validate(data)
-    except (yaml.YAMLError, ValidationError) as exc:
+    except ValidationError as exc:
         raise ConfigError(f"prompt template {path} is invalid: {str(exc).splitlines()[0]}") from None
     if f"{template.id}@{template.version}" != f"{path.parent.name}@{path.stem}":
         raise ConfigError(f"prompt template {path} says {template.ref}; its path says {path.parent.name}@{path.stem}")
