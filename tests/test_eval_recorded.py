@@ -27,6 +27,11 @@ RUNS = ROOT / "evals" / "runs"
 FIXTURES = ROOT / "evals" / "fixtures" / "llama"
 runner = CliRunner()
 
+# Every test here grades the golden answers offline (the LLM grader runs the offline checks too): on one
+# xdist worker, in-process, the sentence vectors are embedded once and shared (worker processes each
+# embed afresh; they are tested in test_evals.py).
+pytestmark = pytest.mark.xdist_group("golden")
+
 
 def _comparable(summary: dict[str, Any]) -> dict[str, Any]:
     summary = {k: v for k, v in summary.items() if k != "run"}
@@ -60,7 +65,7 @@ def _llm(prompt: str, fixtures: Path = FIXTURES, *extra: str) -> list[str]:
 
 def test_offline_run_reproduces_the_committed_metrics(tmp_path: Path) -> None:
     committed = json.loads((RUNS / "offline" / "summary.json").read_text())
-    assert _comparable(_run(["--workers", "2"], tmp_path / "offline")) == _comparable(committed)
+    assert _comparable(_run([], tmp_path / "offline")) == _comparable(committed)
 
 
 @pytest.mark.parametrize("prompt", ["feedback@v1", "feedback-degraded@v1"])
@@ -106,7 +111,7 @@ from golden_subset import write_subset  # noqa: E402
 
 
 def _qwen(prompt: str) -> list[str]:
-    return _llm(prompt, QWEN, "--workers", "2")
+    return _llm(prompt, QWEN)
 
 
 DEV_RUNS = sorted(p for p in (RUNS / "qwen-dev").glob("feedback-v*") if (p / "summary.json").is_file())

@@ -59,6 +59,7 @@ def tier_scores(corpus: Corpus, grader: OfflineGrader) -> dict[str, dict[Tier, i
     return scores
 
 
+@pytest.mark.xdist_group("golden")  # shares the embedded golden answers (see test_eval_recorded.py)
 def test_strong_answers_score_above_weak_ones(tier_scores: dict[str, dict[Tier, int]]) -> None:
     for qid, scores in tier_scores.items():
         assert scores[Tier.strong] > scores[Tier.weak], (qid, scores)
@@ -66,6 +67,7 @@ def test_strong_answers_score_above_weak_ones(tier_scores: dict[str, dict[Tier, 
     assert means[Tier.strong] > means[Tier.adequate] > means[Tier.weak], means
 
 
+@pytest.mark.xdist_group("golden")
 def test_adversarial_answers_stay_at_or_below_the_weak_band(corpus: Corpus, grader: OfflineGrader) -> None:
     checked = 0
     for path in sorted(GOLDEN.glob("*.yaml")):

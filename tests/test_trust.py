@@ -22,6 +22,8 @@ from interviewer.models import Feedback, KeyPointStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 
+pytestmark = pytest.mark.xdist_group("golden")  # shares the embedded golden answers (see test_eval_recorded.py)
+
 
 def _grade(corpus: Corpus, grader: OfflineGrader, qid: str, answer: str, *follow: Exchange) -> Feedback:
     role = corpus.find_question(qid)
