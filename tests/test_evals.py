@@ -712,3 +712,22 @@ def test_the_committed_baseline_is_one_bless_may_replace(made: tuple[Path, Path]
     assert (baseline / "results.jsonl").read_bytes() == (made[1] / "results.jsonl").read_bytes()
     (baseline / "blessed.json").write_text('{"run": "x", "files": ["../../etc/passwd"]}')  # not one we wrote
     _refused(["eval", "bless", str(made[1]), "--to", str(baseline)], f"{baseline / 'blessed.json'} is not valid")
+
+
+def test_file_lock_names_its_owner_and_is_free_again_once_released(tmp_path: Path) -> None:
+    import os
+
+    from interviewer._lockfile import FileLock, read_owner
+    from interviewer.exceptions import LockHeld
+
+    path = tmp_path / ".lock"
+    path.write_text('{"pid": 999999999, "host": "gone", "since": "then"}')  # a dead owner's file: no lock in force
+    with FileLock(path, "the folder is in use", "wait") as first:
+        owner = read_owner(path)
+        assert first.held and owner is not None and owner.pid == os.getpid()
+        with pytest.raises(LockHeld, match=rf"^the folder is in use \(pid {os.getpid()} on .+\); wait$") as refused:
+            FileLock(path, "the folder is in use", "wait").acquire()  # another open file: refused, even here
+        assert refused.value.pid == os.getpid() and refused.value.exit_code == 2
+    assert not path.exists() and not first.held
+    with FileLock(path, "the folder is in use", "wait"):
+        pass

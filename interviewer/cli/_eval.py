@@ -136,7 +136,10 @@ def run(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, max=32, help="Processes (CPU-bound runs: offline, --replay).")
     ] = 1,
-    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: runs/<time>-<grader>).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Run folder: new, empty or a run to resume (default: runs/<time>-<grader>)."),
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute offline feedback instead of reusing it.")
     ] = False,

@@ -8,7 +8,6 @@ and resuming cuts off a last line that a crash or a full disk left half written.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 import threading
@@ -216,11 +215,6 @@ class RunStore:
                 )
             out[(result.case_id, result.repeat)] = result
         return list(out.values())
-
-    def write_json(self, name: str, data: Any) -> Path:
-        path = self.folder / name
-        atomic_write_text(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
-        return path
 
     def write_text(self, name: str, text: str) -> Path:
         path = self.folder / name
