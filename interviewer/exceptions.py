@@ -33,6 +33,7 @@ __all__ = [
     "LLMRejected",
     "LLMReplyCutOff",
     "LLMUnavailable",
+    "LockHeld",
     "Problem",
     "SessionConflict",
     "SessionError",
@@ -120,6 +121,18 @@ class CorpusError(UserError):
         more = len(self.problems) - 1
         suffix = f" (and {more} more problem{'s' if more != 1 else ''})" if more > 0 else ""
         super().__init__(first + suffix)
+
+
+class LockHeld(UserError):
+    """Another live process holds the lock of a folder or file (an `eval run` writing the same run folder).
+
+    `pid` and `host` name the owner, as its lock file says (None when it could not be read).
+    """
+
+    def __init__(self, message: str, pid: int | None = None, host: str | None = None) -> None:
+        super().__init__(message)
+        self.pid = pid
+        self.host = host
 
 
 class ConfigError(UserError):

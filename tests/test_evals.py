@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from interviewer.cli import app
 from interviewer.corpus import Corpus
-from interviewer.evals import EvalConfig, RunStore, compute_summary, load_dataset, run_eval
+from interviewer.evals import EvalConfig, RunStore, compute_summary, load_dataset, run_eval, summary_json
 from interviewer.evals._metrics import metric_functions, qwk, spearman
 from interviewer.evals._results import CaseResult
 from interviewer.evals._runner import spec_for
@@ -114,8 +114,9 @@ def test_case_level_metrics_on_hand_made_columns() -> None:
 def test_a_run_with_only_failures_has_a_valid_json_summary(small: Path, corpus: Corpus) -> None:
     dataset = load_dataset(small, corpus)
     failed = [CaseResult(case_id=c.id, error="cut off", error_kind="LLMOutputError") for c in dataset.cases]
-    summary = compute_summary(dataset, failed, 1)
-    json.loads(json.dumps(summary), parse_constant=lambda name: pytest.fail(f"{name} in the summary"))
+    summary = compute_summary(dataset, failed, 1)  # the model refuses NaN and infinity
+    json.loads(summary.model_dump_json(), parse_constant=lambda name: pytest.fail(f"{name} in the summary"))
+    assert summary.overall["score.mae"].value is None and summary.operations.schema_valid_rate == 0.0
 
 
 def test_offline_run_summary_and_reports(small: Path, tmp_path: Path, cache: FeedbackCache, corpus: Corpus) -> None:
@@ -124,23 +125,24 @@ def test_offline_run_summary_and_reports(small: Path, tmp_path: Path, cache: Fee
     spec, results = run_eval(dataset, corpus, EvalConfig(cache=cache), store)
     assert len(results) == len(dataset.cases) == 10
     summary = compute_summary(dataset, results, spec.repeat)
-    overall = summary["overall"]
-    assert 0 <= overall["score.exact"]["value"] <= 1 and len(overall["score.exact"]["ci"]) == 2
-    assert overall["score.exact"]["ci"][0] <= overall["score.exact"]["value"] <= overall["score.exact"]["ci"][1]
-    assert set(summary["by_role"]) == {"digital-product-owner", "product-operations-manager"}
-    assert {"strong", "adequate", "weak"} <= set(summary["by_tier"])
-    assert summary["reference"]["constant_predictor"]["score.qwk"] == 0.0
-    assert summary["adversarial"]["injection_never_above_clean"] == 1.0
-    assert summary["operations"]["schema_valid_rate"] == 1.0
+    exact = summary.overall["score.exact"]
+    assert exact.value is not None and exact.ci is not None and 0 <= exact.value <= 1
+    assert exact.ci[0] <= exact.value <= exact.ci[1]
+    assert set(summary.by_role) == {"digital-product-owner", "product-operations-manager"}
+    assert {"strong", "adequate", "weak"} <= set(summary.by_tier)
+    assert summary.reference.constant_predictor is not None
+    assert summary.reference.constant_predictor.metric("score.qwk") == 0.0
+    assert summary.adversarial.injection_never_above_clean == 1.0
+    assert summary.operations.schema_valid_rate == 1.0
 
     output = _run(["eval", "report", str(tmp_path / "run"), "--format", "junit", "-d", str(small)])
     suite = ET.fromstring(output.split("?>", 1)[1])
     assert suite.get("tests") == "10"
-    assert int(suite.get("failures", "0")) == len(summary["cases_outside_band"])
+    assert int(suite.get("failures", "0")) == len(summary.cases_outside_band)
     md = _run(["eval", "report", str(tmp_path / "run"), "--format", "md", "-d", str(small)])
     assert md.startswith("## Eval: offline") and "| score.exact |" in md
     as_json = json.loads(_run(["eval", "report", str(tmp_path / "run"), "--format", "json", "-d", str(small)]))
-    assert as_json["overall"] == json.loads(json.dumps(summary["overall"]))
+    assert as_json["overall"] == summary.model_dump(mode="json")["overall"]
 
 
 def test_an_interrupted_run_resumes_without_redoing_cases(
@@ -252,8 +254,8 @@ def test_llm_run_records_then_replays_to_the_same_metrics(
     replay = EvalConfig(grader="llm", settings=settings, replay=tmp_path / "fixtures", repeat=2, cache=cache)
     _, replayed = run_eval(dataset, corpus, replay, RunStore(tmp_path / "replay"))
     first, again = compute_summary(dataset, recorded, 2), compute_summary(dataset, replayed, 2)
-    assert first["overall"] == again["overall"] and first["by_tier"] == again["by_tier"]
-    assert first["consistency"]["repeats"] == 2 and first["repeat_spread"] is not None
+    assert first.overall == again.overall and first.by_tier == again.by_tier
+    assert first.consistency is not None and first.consistency.repeats == 2 and first.repeat_spread is not None
     assert spec.prompt == LATEST and spec.model == "judge" and spec.settings["temperature"] == 0.0
     honest = [r for r in replayed if r.case_id.endswith(("strong", "weak"))]
     assert all(r.feedback is not None and r.feedback.grader == "llm" for r in honest)
@@ -283,8 +285,10 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
                 concurrency=4,
                 cache=cache,
             )
-            _, results = run_eval(dataset, corpus, config, RunStore(tmp_path / name))
-            RunStore(tmp_path / name).write_json("summary.json", compute_summary(dataset, results, 1))
+            spec, results = run_eval(dataset, corpus, config, RunStore(tmp_path / name))
+            RunStore(tmp_path / name).write_text(
+                "summary.json", summary_json(spec, compute_summary(dataset, results, 1))
+            )
     args = ["eval", "compare", str(tmp_path / "good"), str(tmp_path / "stingy"), "-d", str(small)]
     same = runner.invoke(
         app,
@@ -333,6 +337,13 @@ def test_bless_and_calibrate(small: Path, tmp_path: Path, monkeypatch: pytest.Mo
     assert "no regression" in _run(["eval", "compare", "first", "-d", str(small)])
     tolerances = _run(["eval", "calibrate", "first"])
     assert 'mode = "ci"' in tolerances and '"score.exact" = 0.02' in tolerances  # the offline grader never varies
+    # calibrate --out writes a new file, or one it wrote, never a file of someone else's
+    Path("gate.toml").write_text('# my own gate\nmode = "point"\n')
+    _refused(["eval", "calibrate", "first", "--out", "gate.toml"], "--out gate.toml exists and was not written")
+    assert Path("gate.toml").read_text() == '# my own gate\nmode = "point"\n'
+    _run(["eval", "calibrate", "first", "--out", "calibrated.toml"])
+    _run(["eval", "calibrate", "first", "--factor", "3", "--out", "calibrated.toml"])
+    assert "factor 3.0" in Path("calibrated.toml").read_text()
     result = runner.invoke(app, ["eval", "compare", "first", "second", "third"])
     assert result.exit_code == 2
     # bless never destroys what it is given
@@ -365,7 +376,7 @@ def test_worker_processes_give_the_same_results(small: Path, tmp_path: Path, cor
         dataset, corpus, EvalConfig(), RunStore(tmp_path / "two"), on_result=lambda r: seen.append(r.case_id), workers=2
     )
     assert sorted(seen) == sorted(c.id for c in dataset.cases)
-    assert compute_summary(dataset, one, 1)["overall"] == compute_summary(dataset, two, 1)["overall"]
+    assert compute_summary(dataset, one, 1).overall == compute_summary(dataset, two, 1).overall
     assert len(RunStore(tmp_path / "two").results()) == len(dataset.cases)
 
 
@@ -396,3 +407,327 @@ def test_follow_up_and_translation_references_are_checked(small: Path) -> None:
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "follow_ups[0].key_point: unknown key point id 'made-up-point'" in result.output
     assert "translation_of: 'dpo-prioritise-urgent-nowhere' is not a case in this file" in result.output
+
+
+# -- run folders: torn lines, what may be overwritten, locks, cached runs, typed summaries (issue 11) --------
+
+
+def _small_dataset(folder: Path) -> Path:
+    """The ten cases of the `small` fixture, written to `folder`."""
+    folder.mkdir(parents=True)
+    for name in ("dpo-prioritise-urgent.yaml", "pom-pricing-config-error.yaml"):
+        shutil.copy(GOLDEN / name, folder / name)
+    path = folder / "dpo-prioritise-urgent.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("  - id: dpo-prioritise-urgent-rice-applied")])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One finished offline run of the ten small cases, made once: (dataset, run). Copy it before changing it."""
+    root = tmp_path_factory.mktemp("made")
+    dataset = _small_dataset(root / "dataset")
+    _run(["eval", "run", "-d", str(dataset), "--out", str(root / "run")])
+    return dataset, root / "run"
+
+
+def _copy_run(made: tuple[Path, Path], to: Path) -> Path:
+    shutil.copytree(made[1], to)
+    return to
+
+
+def _all_accept(run: Path, dataset: Path, tmp_path: Path) -> None:
+    """`report`, `compare` and `bless` all read the run folder."""
+    _run(["eval", "report", str(run), "-d", str(dataset)])
+    assert "no regression" in _run(["eval", "compare", str(run), str(run), "-d", str(dataset)])
+    assert "Baseline is now offline" in _run(["eval", "bless", str(run), "--to", str(tmp_path / "blessed")])
+
+
+def test_a_torn_last_line_is_cut_off_on_resume(made: tuple[Path, Path], tmp_path: Path) -> None:
+    dataset, run = made[0], _copy_run(made, tmp_path / "run")
+    results = run / "results.jsonl"
+    lines = results.read_text().splitlines()
+    last = json.loads(lines[-1])["case_id"]
+    # A full disk: the last record half written, cut inside a character, no newline.
+    torn = lines[-1].encode()[: len(lines[-1]) // 2] + "—".encode()[:2]
+    results.write_bytes("\n".join(lines[:-1]).encode() + b"\n" + torn)
+    _run(["eval", "report", str(run), "-d", str(dataset)])  # reading alone tolerates it
+    output = _run(["eval", "run", "-d", str(dataset), "--out", str(run)])
+    assert f"repaired {results}: cut off a torn last line ({len(torn)} bytes); {last} is graded again" in output
+    assert "9 of 10 results already there" in output
+    again = results.read_text()
+    assert again.endswith("\n") and again.count("\n") == 10
+    records = [json.loads(line) for line in again.splitlines()]  # every line parses: nothing glued together
+    assert sorted(r["case_id"] for r in records) == sorted(json.loads(line)["case_id"] for line in lines)
+    _all_accept(run, dataset, tmp_path)
+
+
+def test_a_whole_last_record_without_its_newline_is_kept(made: tuple[Path, Path], tmp_path: Path) -> None:
+    dataset, run = made[0], _copy_run(made, tmp_path / "run")
+    results = run / "results.jsonl"
+    text = results.read_text()
+    results.write_text(text.rstrip("\n"))  # the record was written, its newline was not
+    output = _run(["eval", "run", "-d", str(dataset), "--out", str(run)])
+    assert "10 of 10 results already there" in output and "repaired" not in output
+    assert results.read_text() == text
+    _run(["eval", "report", str(run), "-d", str(dataset)])
+
+
+def _refused(args: list[str], *says: str) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and result.output.count("error:") == 1, result.output
+    for text in says:
+        assert text in result.output, result.output
+    return result.output
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_run_out_never_writes_into_a_folder_that_is_not_its_run(made: tuple[Path, Path], tmp_path: Path) -> None:
+    dataset = made[0]
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "report.md").write_text("my own report")
+    (mine / "summary.json").write_text('{"mine": true}')
+    before = _tree(mine)
+    _refused(
+        ["eval", "run", "-d", str(dataset), "--out", str(mine)],
+        f"--out {mine} holds files that are not an eval run (report.md, summary.json)",
+        "give a new or empty folder",
+    )
+    assert _tree(mine) == before
+    (tmp_path / "empty").mkdir()  # an empty folder is fine, and so is a folder that is a run of ours
+    _run(["eval", "run", "-d", str(dataset), "--out", str(tmp_path / "empty")])
+    assert (tmp_path / "empty" / "summary.json").is_file()
+    _run(["eval", "run", "-d", str(dataset), "--out", str(tmp_path / "empty")])
+
+
+@pytest.mark.parametrize("where", ["dataset", "inside-dataset", "holds-dataset", "rubrics"])
+def test_run_out_refuses_the_dataset_and_the_corpus(made: tuple[Path, Path], tmp_path: Path, where: str) -> None:
+    dataset = tmp_path / "data" / "golden"
+    shutil.copytree(made[0], dataset)
+    out = {
+        "dataset": dataset,
+        "inside-dataset": dataset / "runs" / "one",
+        "holds-dataset": tmp_path / "data",
+        "rubrics": ROOT / "rubrics" / f"runs-{tmp_path.name}",  # the bundled corpus's own folders
+    }[where]
+    before = _tree(tmp_path / "data")
+    try:
+        says = {"dataset": "is the dataset", "inside-dataset": "is inside the dataset", "rubrics": "is inside"}
+        _refused(["eval", "run", "-d", str(dataset), "--out", str(out)], f"--out {out}", says.get(where, ""))
+        assert not out.exists() or where in ("dataset", "holds-dataset")
+    finally:
+        if where == "rubrics" and out.exists():
+            shutil.rmtree(out)
+    assert _tree(tmp_path / "data") == before
+
+
+def _leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if ".blessing" in p.name or p.name.endswith(".tmp"))
+
+
+def test_bless_never_replaces_a_run_it_did_not_bless(made: tuple[Path, Path], tmp_path: Path) -> None:
+    first, other = _copy_run(made, tmp_path / "first"), _copy_run(made, tmp_path / "other")
+    before = _tree(other)
+    _refused(
+        ["eval", "bless", str(first), "--to", str(other)],
+        f"--to {other} holds a run that bless did not write",
+        "bless into a new folder",
+    )
+    assert _tree(other) == before and not _leftovers(tmp_path)
+
+
+def test_bless_replaces_only_the_files_it_wrote(made: tuple[Path, Path], tmp_path: Path) -> None:
+    dataset, first, second = made[0], _copy_run(made, tmp_path / "first"), _copy_run(made, tmp_path / "second")
+    (second / "junit.xml").unlink()
+    baseline = tmp_path / "baseline"
+    _run(["eval", "bless", str(first), "--to", str(baseline)])
+    (baseline / "NOTES.md").write_text("why this is the baseline")
+    (baseline / "charts").mkdir()
+    (baseline / "charts" / "a.txt").write_text("mine")
+    marker = json.loads((baseline / "blessed.json").read_text())
+    assert marker["run"] == str(first) and "junit.xml" in marker["files"]
+    _run(["eval", "bless", str(second), "--to", str(baseline)])
+    assert (baseline / "NOTES.md").read_text() == "why this is the baseline"
+    assert (baseline / "charts" / "a.txt").read_text() == "mine"
+    assert not (baseline / "junit.xml").exists()  # written by the first bless, not part of the second run
+    assert (baseline / "results.jsonl").read_bytes() == (second / "results.jsonl").read_bytes()
+    assert json.loads((baseline / "blessed.json").read_text())["run"] == str(second)
+    assert not _leftovers(tmp_path)
+    assert "no regression" in _run(["eval", "compare", str(baseline), str(first), "-d", str(dataset)])
+
+
+def test_bless_to_a_symlink_is_refused_and_leaves_nothing_behind(made: tuple[Path, Path], tmp_path: Path) -> None:
+    first = _copy_run(made, tmp_path / "first")
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "keep.txt").write_text("mine")
+    (tmp_path / "link").symlink_to(real, target_is_directory=True)
+    _refused(["eval", "bless", str(first), "--to", str(tmp_path / "link")], "is a symbolic link", str(real))
+    other = _copy_run(made, tmp_path / "other")  # a link to a run: this crashed and left a .blessing folder
+    (tmp_path / "runlink").symlink_to(other, target_is_directory=True)
+    _refused(["eval", "bless", str(first), "--to", str(tmp_path / "runlink")], "is a symbolic link")
+    assert _tree(other) == _tree(made[1])
+    (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
+    _refused(["eval", "bless", str(first), "--to", str(tmp_path / "dangling")], "is a symbolic link")
+    assert (real / "keep.txt").read_text() == "mine" and not _leftovers(tmp_path)
+    assert sorted(p.name for p in real.iterdir()) == ["keep.txt"]
+
+
+def test_bless_that_fails_midway_leaves_no_temporary_files(
+    made: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _copy_run(made, tmp_path / "first")
+    real_copy = shutil.copyfile
+    calls: list[str] = []
+
+    def full_disk(src: object, dst: object, *args: object, **kwargs: object) -> object:
+        calls.append(str(dst))
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real_copy(src, dst, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(shutil, "copyfile", full_disk)
+    _refused(["eval", "bless", str(first), "--to", str(tmp_path / "baseline")], "No space left on device")
+    assert calls and not _leftovers(tmp_path)
+    assert _tree(first) == _tree(made[1])
+
+
+_HOLD = (
+    "import sys\nfrom pathlib import Path\nfrom interviewer.evals import RunStore\n"
+    "with RunStore(Path(sys.argv[1])).locked():\n    print('held', flush=True)\n    sys.stdin.read()\n"
+)
+
+
+def test_a_second_run_on_the_same_folder_is_refused_while_the_first_lives(
+    made: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    dataset, run = made[0], _copy_run(made, tmp_path / "run")
+    (run / "results.jsonl").write_text("")  # nothing graded yet: a second run would grade every case again
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with subprocess.Popen(
+        [sys.executable, "-c", _HOLD, str(run)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    ) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+            _refused(
+                ["eval", "run", "-d", str(dataset), "--out", str(run)],
+                f"{run} is in use by another eval run (pid {holder.pid} on {socket.gethostname()}",
+                "wait for it to finish",
+            )
+            assert (run / "results.jsonl").read_text() == ""
+        finally:
+            holder.kill()  # as kill -9 would: the lock file stays, naming a dead process
+    assert (run / ".lock").is_file()
+    output = _run(["eval", "run", "-d", str(dataset), "--out", str(run)])  # a dead owner's lock is stale
+    assert "writing" in output and len((run / "results.jsonl").read_text().splitlines()) == 10
+    assert not (run / ".lock").exists()
+
+
+def test_the_run_lock_is_released_when_a_run_fails(small: Path, tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, _llm_run(small, tmp_path, "--replay", str(tmp_path / "empty")))
+    assert result.exit_code == 2 and "no recording" in result.output
+    assert (tmp_path / "run" / "run.json").is_file() and not (tmp_path / "run" / ".lock").exists()
+    with RunStore(tmp_path / "run").locked():  # free again
+        pass
+    result = runner.invoke(app, _llm_run(small, tmp_path / "nowhere", "--config", str(tmp_path / "missing.toml")))
+    assert result.exit_code == 2 and not (tmp_path / "nowhere").exists()  # refused before anything was graded
+
+
+def test_a_cached_offline_run_reports_its_own_latency_and_no_cost(made: tuple[Path, Path], tmp_path: Path) -> None:
+    dataset = made[0]  # graded for `made`, into the test session's cache: every case comes from the cache now
+    output = _run(["eval", "run", "-d", str(dataset), "--out", str(tmp_path / "again")])
+    assert "cost None" not in output and "no cost: offline" in output
+    assert "10 of 10 from the cache" in " ".join(output.split())
+    records = [json.loads(line) for line in (tmp_path / "again" / "results.jsonl").read_text().splitlines()]
+    for record in records:
+        provenance = record["feedback"]["provenance"]
+        assert provenance["cached"] is True
+        assert provenance["latency_ms"] <= record["seconds"] * 1000 + 1  # measured within this run's own time
+    operations = json.loads((tmp_path / "again" / "summary.json").read_text())["operations"]
+    latencies = sorted(r["feedback"]["provenance"]["latency_ms"] for r in records)
+    assert operations["cached"] == 10 and operations["latency_ms_p95"] <= latencies[-1]
+    report = _run(["eval", "report", str(tmp_path / "again"), "--format", "md"])
+    assert "cost -" not in report and "no cost: offline" in report
+
+
+SUMMARIES = sorted([*(ROOT / "evals").glob("runs/**/summary.json"), ROOT / "evals/baseline/summary.json"])
+
+
+@pytest.mark.parametrize("path", SUMMARIES, ids=[str(p.parent.relative_to(ROOT)) for p in SUMMARIES])
+def test_committed_summaries_read_into_the_typed_summary_unchanged(path: Path) -> None:
+    from interviewer.evals import RunSpec, Summary
+
+    data = json.loads(path.read_text())
+    RunSpec.model_validate(data.pop("run"))
+    assert Summary.model_validate(data).model_dump(mode="json") == data
+
+
+def test_tables_are_readable_at_80_columns(made: tuple[Path, Path], tmp_path: Path) -> None:
+    dataset, run = made
+    other = _copy_run(made, tmp_path / "other")
+    lines = (other / "results.jsonl").read_text().splitlines()
+    worse = [json.loads(line) for line in lines]
+    for record in worse[:4]:  # a candidate that differs from the baseline, so the deltas are not all zero
+        record["feedback"]["score"] = max(0, record["feedback"]["score"] - 2)
+    (other / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in worse))
+    args = ["eval", "compare", str(run), str(other), "-d", str(dataset), "--tolerances", str(ROOT / "evals/gate.toml")]
+    deltas = json.loads(_run([*args, "--format", "json"]))["deltas"]
+    assert any(d["name"] for d in deltas)  # slices too: their rows have the longest names
+    table = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert table.exit_code == 0 and "…" not in table.output, table.output
+    assert max(len(line) for line in table.output.splitlines()) <= 80
+    for d in deltas:
+        for number in (f"{d['baseline']:.3f}", f"{d['candidate']:.3f}", f"{d['delta']:+.3f}", f"{d['ci'][0]:+.2f}"):
+            assert number in table.output, (number, d)
+    report = runner.invoke(app, ["eval", "report", str(run), "-d", str(dataset)], env={"COLUMNS": "80"})
+    assert report.exit_code == 0 and "…" not in report.output
+    assert max(len(line) for line in report.output.splitlines()) <= 80
+    summary = json.loads((run / "summary.json").read_text())
+    for name in ("score.exact", "score.mae", "key_points.f1"):
+        assert f"{summary['overall'][name]['value']:.3f}" in report.output
+
+
+def test_the_committed_baseline_is_one_bless_may_replace(made: tuple[Path, Path], tmp_path: Path) -> None:
+    from interviewer.evals import Blessed
+
+    marker = Blessed.model_validate_json((ROOT / "evals/baseline/blessed.json").read_text())
+    assert sorted(marker.files) == sorted(
+        p.name for p in (ROOT / "evals/baseline").iterdir() if p.name != "blessed.json"
+    )
+    baseline = tmp_path / "baseline"
+    shutil.copytree(ROOT / "evals/baseline", baseline)
+    _run(["eval", "bless", str(made[1]), "--to", str(baseline)])
+    assert (baseline / "results.jsonl").read_bytes() == (made[1] / "results.jsonl").read_bytes()
+    (baseline / "blessed.json").write_text('{"run": "x", "files": ["../../etc/passwd"]}')  # not one we wrote
+    _refused(["eval", "bless", str(made[1]), "--to", str(baseline)], f"{baseline / 'blessed.json'} is not valid")
+
+
+def test_file_lock_names_its_owner_and_is_free_again_once_released(tmp_path: Path) -> None:
+    import os
+
+    from interviewer._lockfile import FileLock, read_owner
+    from interviewer.exceptions import LockHeld
+
+    path = tmp_path / ".lock"
+    path.write_text('{"pid": 999999999, "host": "gone", "since": "then"}')  # a dead owner's file: no lock in force
+    with FileLock(path, "the folder is in use", "wait") as first:
+        owner = read_owner(path)
+        assert first.held and owner is not None and owner.pid == os.getpid()
+        with pytest.raises(LockHeld, match=rf"^the folder is in use \(pid {os.getpid()} on .+\); wait$") as refused:
+            FileLock(path, "the folder is in use", "wait").acquire()  # another open file: refused, even here
+        assert refused.value.pid == os.getpid() and refused.value.exit_code == 2
+    assert not path.exists() and not first.held
+    with FileLock(path, "the folder is in use", "wait"):
+        pass

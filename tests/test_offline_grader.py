@@ -138,8 +138,13 @@ def test_cache_returns_the_same_feedback_and_misses_on_any_change(
     first = cached.grade(_request(corpus, "dpo-build-roadmap", answer))
     assert len(list(cache.folder.rglob("*.json"))) == 1
     again = cached.grade(_request(corpus, "dpo-build-roadmap", answer))
-    assert again == first  # read back from the file, latency and all
-    assert again == grader.grade(_request(corpus, "dpo-build-roadmap", answer)).model_copy(
+    # Read back from the file, marked as such, with this grading's own latency (the time to read it).
+    assert again.model_copy(update={"provenance": first.provenance}) == first
+    assert again.provenance.cached and not first.provenance.cached
+    assert again.provenance == first.provenance.model_copy(
+        update={"cached": True, "latency_ms": again.provenance.latency_ms}
+    )
+    assert first == grader.grade(_request(corpus, "dpo-build-roadmap", answer)).model_copy(
         update={"provenance": first.provenance}
     )
     cached.grade(_request(corpus, "dpo-build-roadmap", answer + " I also talk to users."))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -21,6 +21,9 @@ from ..exceptions import FixtureMissing, GradingError, UserError
 from ..graders.offline import FeedbackCache
 from ..llm import load_settings
 from ._corpus import fail_with_problems
+
+if TYPE_CHECKING:
+    from ..evals import Comparison, RunSpec, Side, Summary
 
 __all__ = ["eval_app"]
 
@@ -62,56 +65,48 @@ def check(dataset: DatasetOpt = DEFAULT_DATASET) -> None:
     )
 
 
-def _metrics_table(title: str, summary: dict[str, Any]) -> Table:
+def _metrics_table(title: str, summary: Summary) -> Table:
     from ..evals._reports import HEADLINE
 
     table = Table(title=title, title_justify="left")
-    table.add_column("Metric")
-    table.add_column("Value", justify="right")
-    table.add_column("95% CI", justify="right")
-    table.add_column("Constant predictor", justify="right")
-    constant = summary.get("reference", {}).get("constant_predictor", {})
+    table.add_column("Metric", overflow="fold")
+    table.add_column("Value", justify="right", no_wrap=True)
+    table.add_column("95% CI", justify="right", no_wrap=True)
+    table.add_column("Constant predictor", justify="right", no_wrap=True)
+    constant = summary.reference.constant_predictor
     for name in (*HEADLINE, "key_points.precision", "key_points.recall", "mistakes.precision"):
-        metric = summary["overall"][name]
-        ci = metric.get("ci")
-        ref = constant.get(name)
+        metric = summary.overall[name]
+        ci, ref = metric.ci, constant.metric(name) if constant else None
         table.add_row(
             name,
-            f"{metric['value']:.3f}" if metric["value"] is not None else "n/a",
+            f"{metric.value:.3f}" if metric.value is not None else "n/a",
             f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-",
-            f"{ref:.3f}" if isinstance(ref, float) else "-",
+            f"{ref:.3f}" if ref is not None else "-",
         )
     return table
 
 
-def _print_summary(console: Console, label: str, summary: dict[str, Any]) -> None:
+def _print_summary(console: Console, spec: RunSpec, summary: Summary) -> None:
+    from ..evals import cost_text, latency_text
 
-    console.print(_metrics_table(f"Eval: {label}", summary))
-    tiers, adversarial, ops = summary["tier_ordering"], summary["adversarial"], summary["operations"]
+    console.print(_metrics_table(f"Eval: {spec.label()}", summary))
+    tiers, adversarial, ops = summary.tier_ordering, summary.adversarial, summary.operations
     console.print(
-        f"Tier pairs in order: {tiers['value']:.3f} ({tiers['pairs']} pairs) · adversarial at or below "
-        f"the weak band: {adversarial['at_or_below_weak']} · injections never above clean: "
-        f"{adversarial['injection_never_above_clean']}"
+        f"Tier pairs in order: {tiers.value:.3f} ({tiers.pairs} pairs) · adversarial at or below "
+        f"the weak band: {adversarial.at_or_below_weak} · injections never above clean: "
+        f"{adversarial.injection_never_above_clean}"
     )
-    if summary.get("consistency"):
-        c = summary["consistency"]
+    if summary.consistency:
+        c = summary.consistency
         console.print(
-            f"Self-consistency ({c['repeats']} repeats): score SD {c['score_sd']}, "
-            f"key-point flip rate {c['key_point_flip_rate']}"
+            f"Self-consistency ({c.repeats} repeats): score SD {c.score_sd}, "
+            f"key-point flip rate {c.key_point_flip_rate}"
         )
+    errors = ", ".join(f"{kind} {n}" for kind, n in ops.errors.items()) or "none"
     console.print(
-        f"Schema-valid {ops['schema_valid_rate']} · errors {ops['errors'] or 'none'} · retries "
-        f"{ops['retries']} · latency p50 {ops['latency_ms_p50']} ms, p95 {ops['latency_ms_p95']} ms · "
-        f"tokens {ops['tokens_in']}/{ops['tokens_out']} · cost {ops['cost_usd']}"
+        f"Schema-valid {ops.schema_valid_rate} · errors {errors} · retries {ops.retries} · {latency_text(ops)} · "
+        f"tokens {ops.tokens_in}/{ops.tokens_out} · {cost_text(spec, ops)}"
     )
-
-
-def _write_reports(store: Any, spec: Any, dataset: Any, results: Any, summary: dict[str, Any]) -> None:
-    from ..evals import junit_xml, summary_markdown
-
-    store.write_json("summary.json", {"run": spec.model_dump(mode="json"), **summary})
-    store.write_text("report.md", summary_markdown(spec, summary))
-    store.write_text("junit.xml", junit_xml(spec, dataset, results))
 
 
 @eval_app.command("run")
@@ -141,13 +136,16 @@ def run(
     workers: Annotated[
         int, typer.Option("--workers", "-w", min=1, max=32, help="Processes (CPU-bound runs: offline, --replay).")
     ] = 1,
-    out: Annotated[Path | None, typer.Option("--out", help="Run folder (default: runs/<time>-<grader>).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Run folder: new, empty or a run to resume (default: runs/<time>-<grader>)."),
+    ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute offline feedback instead of reusing it.")
     ] = False,
 ) -> None:
     """Grade every case of a dataset and report metrics; an interrupted run resumes where it stopped."""
-    from ..evals import EvalConfig, RunStore, compute_summary, load_dataset, run_eval
+    from ..evals import EvalConfig, RunStore, compute_summary, data_folders, load_dataset, run_eval, save_reports
 
     grader = grader.lower()
     if grader not in {"offline", "llm"}:
@@ -176,20 +174,25 @@ def run(
     stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     label = grader if grader == "offline" else (prompt or "feedback").replace("@", "-")
     folder = out or Path("runs") / f"{stamp}-{label}"
-    store = RunStore(folder)
+    store = RunStore(folder, protect=data_folders(corpus.root, dataset))
     console = _console()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=False,
-    ) as progress:
+    with (
+        store.locked(),
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        ) as progress,
+    ):
         task = progress.add_task("grading", total=None)
 
         def started(done: int, total: int) -> None:
             progress.update(task, total=total, completed=done)
+            if store.repaired:
+                progress.console.print(store.repaired, soft_wrap=True, highlight=False)
             if done:
                 progress.console.print(f"resuming {folder}: {done} of {total} results already there", soft_wrap=True)
             else:
@@ -217,9 +220,9 @@ def run(
             if isinstance(exc, KeyboardInterrupt):
                 raise typer.Exit(130) from None
             raise
-    summary = compute_summary(data, results, spec.repeat)
-    _write_reports(store, spec, data, results, summary)
-    _print_summary(console, spec.label(), summary)
+        summary = compute_summary(data, results, spec.repeat)
+        save_reports(store, spec, data, results, summary)
+    _print_summary(console, spec, summary)
     console.print(f"Run saved in {folder} (summary.json, report.md, junit.xml)")
 
 
@@ -235,7 +238,16 @@ def report(
     ] = False,
 ) -> None:
     """Recompute and print a run's metrics (table, json, md or junit)."""
-    from ..evals import RunStore, check_run_matches, compute_summary, junit_xml, load_dataset, summary_markdown
+    from ..evals import (
+        RunStore,
+        check_run_matches,
+        compute_summary,
+        junit_xml,
+        load_dataset,
+        save_reports,
+        summary_json,
+        summary_markdown,
+    )
 
     fmt = _check_format(fmt, ("table", "json", "md", "junit"))
     store = RunStore(run_dir)
@@ -245,15 +257,16 @@ def report(
     results = store.results()
     summary = compute_summary(data, results, spec.repeat)
     if save:
-        _write_reports(store, spec, data, results, summary)
+        with store.locked():
+            save_reports(store, spec, data, results, summary)
     if fmt == "json":
-        sys.stdout.write(json.dumps({"run": spec.model_dump(mode="json"), **summary}, indent=2, default=str) + "\n")
+        sys.stdout.write(summary_json(spec, summary))
     elif fmt == "md":
         sys.stdout.write(summary_markdown(spec, summary))
     elif fmt == "junit":
         sys.stdout.write(junit_xml(spec, data, results))
     else:
-        _print_summary(_console(), spec.label(), summary)
+        _print_summary(_console(), spec, summary)
 
 
 @eval_app.command("compare")
@@ -271,7 +284,7 @@ def compare(
     ] = None,
 ) -> None:
     """Paired comparison of two runs: deltas with bootstrap CIs, flipped cases; exit 1 on a regression."""
-    from ..evals import RunStore, compare_runs, comparison_markdown, load_dataset, load_tolerances
+    from ..evals import RunStore, compare_runs, comparison_json, comparison_markdown, load_dataset, load_tolerances
 
     fmt = _check_format(fmt, ("table", "json", "md"))
     if len(runs) == 1:
@@ -296,16 +309,7 @@ def compare(
         load_tolerances(gate_file, roles=corpus.roles),
     )
     if fmt == "json":
-        payload = {
-            "baseline": base_spec.model_dump(mode="json"),
-            "candidate": cand_spec.model_dump(mode="json"),
-            "regressions": [
-                d.metric if d.name is None else f"{d.metric} ({d.scope}: {d.name})" for d in comparison.regressions
-            ],
-            "deltas": [d.__dict__ for d in comparison.deltas],
-            "flips": [f.__dict__ for f in comparison.flips],
-        }
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+        sys.stdout.write(json.dumps(comparison_json(comparison), indent=2) + "\n")
     elif fmt == "md":
         sys.stdout.write(comparison_markdown(comparison))
     else:
@@ -314,47 +318,62 @@ def compare(
         raise typer.Exit(1)
 
 
-def _print_comparison(comparison: Any) -> None:
+def _print_comparison(comparison: Comparison) -> None:
+    """The deltas, one section per slice, ✗ marking a regression; numbers are never cut (a long name wraps)."""
     console = _console()
-    table = Table(title=f"{comparison.candidate.label()} vs {comparison.baseline.label()}", title_justify="left")
-    table.add_column("Metric", no_wrap=True)
-    for column in ("Base", "Cand.", "Delta", "Paired 95% CI", "Tol.", ""):
+    table = Table(
+        title=f"{comparison.candidate.label()} vs {comparison.baseline.label()}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("Metric", overflow="fold")
+    flagged = bool(comparison.regressions)
+    for column in ("Base", "Cand.", "Delta", "Paired CI", "Tol.", *([""] if flagged else [])):
         table.add_column(column, justify="right", no_wrap=True)
+    scope: str | None = None
     for d in comparison.deltas:
-        name = d.metric if d.name is None else f"{d.metric} ({d.scope}: {d.name})"
+        here = None if d.name is None else f"{d.scope}: {d.name}"
+        if here != scope:
+            table.add_section()
+            table.add_row(f"[bold]{here}[/]")
+            scope = here
         style = "red" if d.regression else ("green" if d.worse_by < 0 else "")
         delta = f"[{style}]{d.delta:+.3f}[/]" if style else f"{d.delta:+.3f}"
         table.add_row(
-            name,
+            d.metric,
             f"{d.baseline:.3f}",
             f"{d.candidate:.3f}",
             delta,
             f"{d.ci[0]:+.2f}..{d.ci[1]:+.2f}",
             f"{d.tolerance:.2f}",
-            "[red]REGRESSION[/]" if d.regression else "",
+            *(["[red]✗[/]" if d.regression else ""] if flagged else []),
         )
     console.print(table)
     if comparison.flips:
         flips = Table(title=f"Flipped cases ({len(comparison.flips)})", title_justify="left")
-        for column in ("Case", "Gold", "Baseline", "Candidate"):
+        flips.add_column("Case", overflow="fold")
+        flips.add_column("Gold", no_wrap=True)
+        for column in ("Baseline", "Candidate"):
             flips.add_column(column)
         for flip in comparison.flips:
             flips.add_row(flip.case_id, f"{flip.gold[0]}-{flip.gold[1]}", _side(flip.baseline), _side(flip.candidate))
         console.print(flips)
     verdict = (
-        f"[red]{len(comparison.regressions)} regression(s)[/]" if comparison.regressions else "[green]no regression[/]"
+        f"[red]{len(comparison.regressions)} regression(s)[/]: {', '.join(d.label for d in comparison.regressions)}"
+        if comparison.regressions
+        else "[green]no regression[/]"
     )
     console.print(f"Verdict: {verdict}")
 
 
-def _side(side: dict[str, Any]) -> str:
-    if side.get("score") is None:
-        return str(side.get("error", "-"))
-    covered = sum(1 for s in side.get("key_points", {}).values() if s == "covered")
-    guards = f" · guards: {', '.join(side['guards'])}" if side.get("guards") else ""
-    return (
-        f"score {side['score']} · {covered} covered{guards}\n{(side.get('headline') or side.get('summary', ''))[:90]}"
-    )
+def _side(side: Side) -> str:
+    if side.score is None:
+        return "no feedback"
+    covered = sum(1 for s in side.key_points.values() if s == "covered")
+    guards = f" · guards: {', '.join(side.guards)}" if side.guards else ""
+    return f"score {side.score} · {covered} covered{guards}\n{(side.headline or side.summary)[:90]}"
 
 
 @eval_app.command("bless")
@@ -363,27 +382,11 @@ def bless(
     to: Annotated[Path, typer.Option("--to", help="Where the baseline lives.")] = DEFAULT_BASELINE,
 ) -> None:
     """Make a run the stored baseline that `compare` checks against."""
-    from ..evals import RunStore
+    from ..evals import bless as bless_run
+    from ..evals import data_folders
 
-    store = RunStore(run_dir)
-    spec = store.spec()
-    if not store.results():
-        raise UserError(f"{run_dir} has no results to bless")
-    source, target = run_dir.resolve(), to.resolve()
-    if source == target or source.is_relative_to(target) or target.is_relative_to(source):
-        raise UserError(f"--to {to} and the run {run_dir} overlap; bless into a folder of its own")
-    if to.exists() and not (to / "run.json").is_file():
-        raise UserError(f"--to {to} exists and is not a run folder; refusing to replace it")
-    staging = to.with_name(f".{to.name}.blessing")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for name in ("run.json", "results.jsonl", "summary.json", "report.md", "junit.xml"):
-        if (run_dir / name).is_file():
-            shutil.copy2(run_dir / name, staging / name)
-    if to.exists():
-        shutil.rmtree(to)
-    staging.rename(to)
-    _console().print(f"Baseline is now {spec.label()} ({run_dir} → {to})")
+    blessing = bless_run(run_dir, to, protect=data_folders(load_corpus().root))
+    _console().print(f"Baseline is now {blessing.spec.label()} ({run_dir} → {to})")
 
 
 @eval_app.command("calibrate")
@@ -393,20 +396,24 @@ def calibrate_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Write a tolerances file here.")] = None,
 ) -> None:
     """Tolerances from measured self-consistency: how much each metric moves between repeats."""
-    from ..evals import RunStore, calibrate, check_run_matches, compute_summary, load_dataset
+    from ..evals import (
+        RunStore,
+        calibrate,
+        check_run_matches,
+        compute_summary,
+        load_dataset,
+        tolerances_toml,
+        write_tolerances,
+    )
 
     store = RunStore(run_dir)
     spec = store.spec()
     data = load_dataset(Path(spec.dataset), load_corpus())
     check_run_matches(spec, data)
     summary = compute_summary(data, store.results(), spec.repeat)
-    tolerances = calibrate(summary, factor)
-    text = (
-        f"# Tolerances from the self-consistency of {run_dir} ({spec.repeat} repeats, factor {factor}).\n"
-        'mode = "ci"\n\n[metrics]\n' + "".join(f'"{k}" = {v}\n' for k, v in tolerances.items())
-    )
+    text = tolerances_toml(calibrate(summary, factor), run_dir, spec, factor)
     if out is None:
         sys.stdout.write(text)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_tolerances(out, text)
         _console().print(f"wrote {out}")

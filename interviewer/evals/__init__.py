@@ -1,14 +1,27 @@
 """Prompt regression evals: golden datasets, runs, metrics with confidence intervals, comparisons and the gate."""
 
-from ._compare import Comparison, Delta, Flip, Tolerances, calibrate, compare_runs, load_tolerances
+from ._bless import Blessed, Blessing, bless
+from ._compare import Comparison, Delta, Flip, Side, compare_runs
 from ._dataset import Case, Dataset, check_dataset, load_dataset
 from ._metrics import HIGHER_IS_BETTER, compute_summary
-from ._reports import comparison_markdown, junit_xml, summary_markdown
-from ._results import CaseResult, RunSpec, RunStore
+from ._reports import (
+    comparison_json,
+    comparison_markdown,
+    cost_text,
+    junit_xml,
+    latency_text,
+    save_reports,
+    summary_markdown,
+)
+from ._results import CaseResult, RunSpec, RunStore, data_folders
 from ._runner import EvalConfig, check_run_matches, run_eval
+from ._summary import MetricValue, Operations, Summary, summary_json
+from ._tolerances import Tolerances, calibrate, load_tolerances, tolerances_toml, write_tolerances
 
 __all__ = [
     "HIGHER_IS_BETTER",
+    "Blessed",
+    "Blessing",
     "Case",
     "CaseResult",
     "Comparison",
@@ -16,18 +29,31 @@ __all__ = [
     "Delta",
     "EvalConfig",
     "Flip",
+    "MetricValue",
+    "Operations",
     "RunSpec",
     "RunStore",
+    "Side",
+    "Summary",
     "Tolerances",
+    "bless",
     "calibrate",
     "check_dataset",
     "check_run_matches",
     "compare_runs",
+    "comparison_json",
     "comparison_markdown",
     "compute_summary",
+    "cost_text",
+    "data_folders",
     "junit_xml",
+    "latency_text",
     "load_dataset",
     "load_tolerances",
     "run_eval",
+    "save_reports",
+    "summary_json",
     "summary_markdown",
+    "tolerances_toml",
+    "write_tolerances",
 ]

@@ -2,116 +2,32 @@
 
 A regression is a metric that got worse by more than its tolerance, with the
 paired 95% interval wholly on the worse side of zero (mode "ci", the default),
-or by more than the tolerance at all (mode "point"). Tolerances come from a
-TOML file, per metric, optionally per role or tier; `calibrate` derives them
-from a run's measured self-consistency.
+or by more than the tolerance at all (mode "point"). Tolerances (see
+`_tolerances`) are per metric, optionally per role or tier.
 """
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..exceptions import ConfigError, UsageError
-from ..models import AdversarialKind, Tier
+from ..exceptions import UsageError
 from ._dataset import Dataset
 from ._metrics import BOOTSTRAP, HIGHER_IS_BETTER, CaseRow, _arrays, _take, case_rows, metric_functions
 from ._results import CaseResult, RunSpec
 from ._runner import check_run_matches
+from ._tolerances import Tolerances
 
-__all__ = ["Comparison", "Delta", "Flip", "Tolerances", "compare_runs", "load_tolerances"]
-
-DEFAULT_TOLERANCE = 0.05
-
-
-@dataclass(frozen=True)
-class Tolerances:
-    """Allowed worsening per metric, with overrides per role and per tier."""
-
-    metrics: dict[str, float] = field(default_factory=dict)
-    roles: dict[str, dict[str, float]] = field(default_factory=dict)
-    tiers: dict[str, dict[str, float]] = field(default_factory=dict)
-    mode: Literal["ci", "point"] = "ci"
-    default: float = DEFAULT_TOLERANCE
-
-    def for_metric(self, metric: str, scope: str = "overall", name: str | None = None) -> float:
-        table = {"role": self.roles, "tier": self.tiers}.get(scope, {})
-        if name is not None and metric in table.get(name, {}):
-            return table[name][metric]
-        return self.metrics.get(metric, self.default)
-
-
-Tolerance = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-
-
-class _TolerancesFile(BaseModel):
-    """The TOML layout; anything else is a typo that would silently gate nothing."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    mode: Literal["ci", "point"] = "ci"
-    default: Tolerance = DEFAULT_TOLERANCE
-    metrics: dict[str, Tolerance] = Field(default_factory=dict)
-    roles: dict[str, dict[str, Tolerance]] = Field(default_factory=dict)
-    tiers: dict[str, dict[str, Tolerance]] = Field(default_factory=dict)
-
-
-def load_tolerances(path: Path | None, roles: Iterable[str] = ()) -> Tolerances:
-    """Tolerances from a TOML file (see evals/gate.toml); defaults when `path` is None.
-
-    Tier slices must name a tier or an adversarial kind; role slices, one of
-    `roles` when given (a misspelt slice would silently gate nothing).
-    """
-    if path is None:
-        return Tolerances()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"tolerances file {path} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"tolerances file {path} cannot be read: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"tolerances file {path} is not valid TOML: {exc}") from None
-    try:
-        parsed = _TolerancesFile.model_validate(data)
-    except ValidationError as exc:
-        error = exc.errors(include_url=False)[0]
-        where = ".".join(str(part) for part in error["loc"])
-        if error["type"] == "extra_forbidden":
-            hint = "allowed: mode, default, [metrics], [roles.NAME], [tiers.NAME]"
-        else:
-            hint = f"{error['msg']}; a tolerance is a number of 0 or more"
-        raise ConfigError(f"tolerances file {path}: {where} = {error.get('input')!r}: {hint}") from None
-    tables = [parsed.metrics, *parsed.roles.values(), *parsed.tiers.values()]
-    unknown = {m for table in tables for m in table if m not in HIGHER_IS_BETTER}
-    if unknown:
-        raise ConfigError(
-            f"tolerances file {path}: unknown metric(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(HIGHER_IS_BETTER)}"
-        )
-    known_roles = set(roles)
-    for scope, names, known in (
-        ("roles", parsed.roles, known_roles),
-        ("tiers", parsed.tiers, {t.value for t in Tier} | {k.value for k in AdversarialKind}),
-    ):
-        unknown_names = sorted(set(names) - known) if known else []
-        if unknown_names:
-            name = unknown_names[0]
-            raise ConfigError(
-                f"tolerances file {path}: there is no {scope[:-1]} {name!r} ([{scope}.{name}]); "
-                f"use one of {', '.join(sorted(known))}"
-            )
-    return Tolerances(parsed.metrics, parsed.roles, parsed.tiers, parsed.mode, parsed.default)
+__all__ = ["Comparison", "Delta", "Flip", "Side", "compare_runs"]
 
 
 @dataclass(frozen=True)
 class Delta:
+    """One metric of a comparison, overall or in one slice (a role or a tier)."""
+
     metric: str
     scope: str
     """overall, role or tier."""
@@ -124,9 +40,42 @@ class Delta:
     regression: bool
 
     @property
+    def label(self) -> str:
+        """The metric, with its slice: `score.exact (tier: weak)`."""
+        return self.metric if self.name is None else f"{self.metric} ({self.scope}: {self.name})"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in self.__dataclass_fields__}, "ci": list(self.ci)}
+
+    @property
     def worse_by(self) -> float:
         """How much worse the candidate is (positive = worse), whatever the metric's direction."""
         return -self.delta if HIGHER_IS_BETTER[self.metric] else self.delta
+
+
+@dataclass(frozen=True)
+class Side:
+    """What one run made of a flipped case."""
+
+    score: int | None
+    """None when the case got no feedback."""
+    headline: str = ""
+    summary: str = ""
+    key_points: dict[str, str] = field(default_factory=dict)
+    """Status of each key point, by id."""
+    guards: tuple[str, ...] = ()
+    """Kinds of the guards that fired."""
+
+    def to_json(self) -> dict[str, Any]:
+        if self.score is None:
+            return {"score": None, "error": "no feedback"}
+        return {
+            "score": self.score,
+            "headline": self.headline,
+            "summary": self.summary,
+            "key_points": self.key_points,
+            "guards": list(self.guards),
+        }
 
 
 @dataclass(frozen=True)
@@ -136,8 +85,17 @@ class Flip:
     case_id: str
     group: str
     gold: tuple[int, int]
-    baseline: dict[str, Any]
-    candidate: dict[str, Any]
+    baseline: Side
+    candidate: Side
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "group": self.group,
+            "gold": list(self.gold),
+            "baseline": self.baseline.to_json(),
+            "candidate": self.candidate.to_json(),
+        }
 
 
 @dataclass(frozen=True)
@@ -152,26 +110,29 @@ class Comparison:
         return [d for d in self.deltas if d.regression]
 
 
-def _side(row: CaseRow) -> dict[str, Any]:
+def _side(row: CaseRow) -> Side:
     feedback = row.feedback
     if feedback is None:
-        return {"score": None, "error": "no feedback"}
-    return {
-        "score": feedback.score,
-        "headline": feedback.headline,
-        "summary": feedback.summary,
-        "key_points": {k.id: k.status.value for k in feedback.key_points},
-        "guards": [g.kind.value for g in feedback.guards],
-    }
+        return Side(score=None)
+    return Side(
+        score=feedback.score,
+        headline=feedback.headline,
+        summary=feedback.summary,
+        key_points={k.id: k.status.value for k in feedback.key_points},
+        guards=tuple(g.kind.value for g in feedback.guards),
+    )
+
+
+Arrays = dict[str, np.ndarray]
 
 
 def _paired(
-    metric: str, base: dict[str, np.ndarray], cand: dict[str, np.ndarray], n: int, seed: int
+    metric: str, base: Arrays, cand: Arrays, resampled: Sequence[tuple[Arrays, Arrays]]
 ) -> tuple[float, float, tuple[float, float]]:
+    """Both values of `metric`, and the 95% interval of their difference over the paired resamples."""
     fn = metric_functions()[metric]
     b, c = fn(base), fn(cand)
-    rng = np.random.default_rng(seed)
-    diffs = np.array([fn(_take(cand, s)) - fn(_take(base, s)) for s in rng.integers(0, n, size=(BOOTSTRAP, n))])
+    diffs = np.array([fn(cand_sample) - fn(base_sample) for base_sample, cand_sample in resampled])
     diffs = diffs[~np.isnan(diffs)]
     if np.isnan(b) or np.isnan(c) or not len(diffs):
         return b, c, (float("nan"), float("nan"))
@@ -186,9 +147,12 @@ def _deltas(
     if n == 0:
         return []
     base, cand = _arrays(base_rows), _arrays(cand_rows)
+    # The same resampled cases on both sides, drawn once (seeded) and shared by every metric.
+    samples = np.random.default_rng(0).integers(0, n, size=(BOOTSTRAP, n))
+    resampled = [(_take(base, s), _take(cand, s)) for s in samples]
     out = []
     for metric in HIGHER_IS_BETTER:
-        b, c, (low, high) = _paired(metric, base, cand, n, seed=0)
+        b, c, (low, high) = _paired(metric, base, cand, resampled)
         if np.isnan(b) or np.isnan(c):
             continue  # undefined on one side (nothing to count): nothing to gate
         delta = round(c - b, 4)
@@ -196,7 +160,7 @@ def _deltas(
         higher = HIGHER_IS_BETTER[metric]
         beyond = (-delta if higher else delta) > tolerance
         significant = high < 0 if higher else low > 0
-        regression = beyond and (significant or tolerances.mode == "point")
+        regression = bool(beyond and (significant or tolerances.mode == "point"))
         out.append(Delta(metric, scope, name, round(b, 4), round(c, 4), delta, (low, high), tolerance, regression))
     return out
 
@@ -240,11 +204,3 @@ def compare_runs(
         if b.in_band != c.in_band
     ]
     return Comparison(base_spec, cand_spec, deltas, flips)
-
-
-def calibrate(summary: dict[str, Any], factor: float = 2.0, floor: float = 0.02) -> dict[str, float]:
-    """Tolerances from a repeated run: `factor` times the spread of each metric across repeats (at least `floor`)."""
-    spread = summary.get("repeat_spread") or {}
-    if not spread:
-        raise UsageError("calibrate needs a run made with --repeat 2 or more")
-    return {metric: round(max(factor * sd, floor), 4) for metric, sd in spread.items()}

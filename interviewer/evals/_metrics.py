@@ -12,7 +12,6 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,6 +20,20 @@ from ..graders.llm._checks import QuoteFinder
 from ..models import AdversarialKind, Feedback, KeyPointStatus, Tier
 from ._dataset import Case, Dataset, tier_representatives
 from ._results import CaseResult
+from ._summary import (
+    Adversarial,
+    AdversarialKindStats,
+    BaseRate,
+    Consistency,
+    ConstantPredictor,
+    InjectionAboveClean,
+    MetricValue,
+    Operations,
+    OutsideBand,
+    Reference,
+    Summary,
+    TierOrdering,
+)
 
 __all__ = [
     "HIGHER_IS_BETTER",
@@ -292,22 +305,23 @@ def _take(arrays: dict[str, Array], index: NDArray[np.int64]) -> dict[str, Array
     return {k: v[index] for k, v in arrays.items()}
 
 
-def _with_ci(rows: Sequence[CaseRow], seed: int = 0) -> dict[str, dict[str, Any]]:
+def _with_ci(rows: Sequence[CaseRow], seed: int = 0) -> dict[str, MetricValue]:
     arrays = _arrays(rows)
     functions = metric_functions()
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, MetricValue] = {}
     n = len(rows)
     rng = np.random.default_rng(seed)
     samples = rng.integers(0, n, size=(BOOTSTRAP, n)) if n else np.zeros((0, 0), dtype=np.int64)
+    resampled = [_take(arrays, s) for s in samples]  # once per sample, for every metric
     for name, fn in functions.items():
         value = fn(arrays) if n else float("nan")
-        boot = np.array([fn(_take(arrays, s)) for s in samples]) if n else np.array([float("nan")])
+        boot = np.array([fn(a) for a in resampled]) if n else np.array([float("nan")])
         boot = boot[~np.isnan(boot)]
         if np.isnan(value) or not len(boot):
-            out[name] = {"value": None, "ci": None, "n": n}  # nothing to measure (no quotes, no gold mistakes...)
+            out[name] = MetricValue(value=None, ci=None, n=n)  # nothing to measure (no quotes, no gold mistakes...)
             continue
         low, high = np.percentile(boot, [2.5, 97.5])
-        out[name] = {"value": round(value, 4), "ci": [round(float(low), 4), round(float(high), 4)], "n": n}
+        out[name] = MetricValue(value=round(value, 4), ci=(round(float(low), 4), round(float(high), 4)), n=n)
     return out
 
 
@@ -323,30 +337,29 @@ def _macro_f1(rows: Sequence[CaseRow]) -> float:
     return round(float(np.mean(defined)), 4) if defined else float("nan")
 
 
-def _reference(rows: Sequence[CaseRow]) -> dict[str, Any]:
+def _reference(rows: Sequence[CaseRow]) -> Reference:
     """What a number means: the base rate, and a grader that always gives the median gold score."""
     gold = np.array([r.gold for r in rows], dtype=float)
     if not len(gold):
-        return {}
+        return Reference()
     constant = int(np.median(gold))
     values, counts = np.unique(gold, return_counts=True)
-    return {
-        "base_rate": {
-            "most_common_gold_score": int(values[counts.argmax()]),
-            "share": round(float(counts.max() / len(gold)), 4),
-        },
-        "constant_predictor": {
-            "score": constant,
-            "score.exact": round(float(np.mean([r.band_low <= constant <= r.band_high for r in rows])), 4),
-            "score.within1": round(float(np.mean([r.band_low - 1 <= constant <= r.band_high + 1 for r in rows])), 4),
-            "score.mae": round(float(np.abs(gold - constant).mean()), 4),
-            "score.qwk": 0.0,
-            "score.spearman": 0.0,
-        },
-    }
+    return Reference(
+        base_rate=BaseRate(
+            most_common_gold_score=int(values[counts.argmax()]), share=round(float(counts.max() / len(gold)), 4)
+        ),
+        constant_predictor=ConstantPredictor(
+            score=constant,
+            exact=round(float(np.mean([r.band_low <= constant <= r.band_high for r in rows])), 4),
+            within1=round(float(np.mean([r.band_low - 1 <= constant <= r.band_high + 1 for r in rows])), 4),
+            mae=round(float(np.abs(gold - constant).mean()), 4),
+            qwk=0.0,
+            spearman=0.0,
+        ),
+    )
 
 
-def _tier_ordering(rows: Sequence[CaseRow]) -> dict[str, Any]:
+def _tier_ordering(rows: Sequence[CaseRow]) -> TierOrdering:
     """Per question, the tiers' representative answers (`tier_representatives`) ranked by score."""
     by_id = {row.case.id: row.score for row in rows if row.ok}
     chosen = tier_representatives(row.case for row in rows if row.ok)
@@ -365,42 +378,42 @@ def _tier_ordering(rows: Sequence[CaseRow]) -> dict[str, Any]:
         pairs, right = pairs + q_pairs, right + q_right
         if q_pairs:
             per_question[qid] = round(q_right / q_pairs, 4)
-    return {"value": round(_safe(right, pairs), 4), "pairs": pairs, "ties": ties, "per_question": per_question}
+    return TierOrdering(value=round(_safe(right, pairs), 4), pairs=pairs, ties=ties, per_question=per_question)
 
 
-def _adversarial(rows: Sequence[CaseRow]) -> dict[str, Any]:
+def _adversarial(rows: Sequence[CaseRow]) -> Adversarial:
     by_kind: dict[str, list[CaseRow]] = defaultdict(list)
     for row in rows:
         if row.case.case.adversarial is not None:
             by_kind[row.case.case.adversarial.value].append(row)
     kinds = {
-        kind: {
-            "n": len(group),
-            "at_or_below_weak": round(float(np.mean([r.ok and r.score <= WEAK_BAND_TOP for r in group])), 4),
-        }
+        kind: AdversarialKindStats(
+            n=len(group),
+            at_or_below_weak=round(float(np.mean([r.ok and r.score <= WEAK_BAND_TOP for r in group])), 4),
+        )
         for kind, group in sorted(by_kind.items())
     }
     # A prompt-injection case carries its clean twin's labels (often adequate): it is judged by the twin instead.
     every = [r for kind, group in by_kind.items() if kind != AdversarialKind.prompt_injection.value for r in group]
     judged = [r for r in by_kind.get(AdversarialKind.prompt_injection.value, []) if _injection_judged(r)]
     violations = [
-        {"case": r.case.id, "score": r.score, "clean": r.case.case.variant_of, "clean_score": r.twin_score}
+        InjectionAboveClean(case=r.case.id, score=r.score, clean=r.case.case.variant_of, clean_score=r.twin_score)
         for r in judged
         if r.score > (r.twin_score or 0)
     ]
     injections = len(judged)
-    return {
-        "at_or_below_weak": round(float(np.mean([r.ok and r.score <= WEAK_BAND_TOP for r in every])), 4)
+    return Adversarial(
+        at_or_below_weak=round(float(np.mean([r.ok and r.score <= WEAK_BAND_TOP for r in every])), 4)
         if every
         else None,
-        "kinds": kinds,
-        "injection_above_clean": violations,
-        "injection_never_above_clean": round(1 - _safe(len(violations), injections), 4) if injections else None,
-        "injection_pairs_judged": injections,
-    }
+        kinds=kinds,
+        injection_above_clean=violations,
+        injection_never_above_clean=round(1 - _safe(len(violations), injections), 4) if injections else None,
+        injection_pairs_judged=injections,
+    )
 
 
-def _consistency(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> dict[str, Any] | None:
+def _consistency(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> Consistency | None:
     if repeat < 2:
         return None
     by_case: dict[str, list[Feedback]] = defaultdict(list)
@@ -418,21 +431,21 @@ def _consistency(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -
                 statuses[point.id].add(point.status.value)
         points += len(statuses)
         flips += sum(1 for seen in statuses.values() if len(seen) > 1)
-    return {
-        "repeats": repeat,
-        "cases": len(sds),
-        "score_sd": round(float(np.mean(sds)), 4) if sds else 0.0,
-        "key_point_flip_rate": round(_safe(flips, points), 4),
-        "per_case_score_sd": {
+    return Consistency(
+        repeats=repeat,
+        cases=len(sds),
+        score_sd=round(float(np.mean(sds)), 4) if sds else 0.0,
+        key_point_flip_rate=round(_safe(flips, points), 4),
+        per_case_score_sd={
             cid: round(float(np.std([f.score for f in fb], ddof=1)), 4) for cid, fb in by_case.items() if len(fb) > 1
         },
-    }
+    )
 
 
-def _operations(results: Sequence[CaseResult]) -> dict[str, Any]:
+def _operations(results: Sequence[CaseResult]) -> Operations:
     feedbacks = [r.feedback for r in results if r.feedback is not None]
     # The grader's own latency (its provenance), and the wall time of the cases that failed (timeouts
-    # count). In a replay it is the replay's time.
+    # count). In a replay it is the replay's time; for feedback from the cache, the time to read it.
     latencies = (
         np.array([r.feedback.provenance.latency_ms if r.feedback else r.seconds * 1000 for r in results])
         if results
@@ -443,25 +456,27 @@ def _operations(results: Sequence[CaseResult]) -> dict[str, Any]:
         if r.error_kind:
             errors[r.error_kind] += 1
     costs = [f.provenance.cost_usd for f in feedbacks if f.provenance.cost_usd is not None]
-    return {
-        "results": len(results),
-        "schema_valid_rate": round(_safe(len(feedbacks), len(results)), 4),
-        "errors": dict(errors),
-        "retries": sum(f.provenance.retries for f in feedbacks),
-        "repaired": sum(f.provenance.repaired for f in feedbacks),
-        "latency_ms_p50": round(float(np.percentile(latencies, 50)), 1) if latencies is not None else None,
-        "latency_ms_p95": round(float(np.percentile(latencies, 95)), 1) if latencies is not None else None,
-        "tokens_in": sum(f.provenance.tokens_in or 0 for f in feedbacks),
-        "tokens_out": sum(f.provenance.tokens_out or 0 for f in feedbacks),
-        "cost_usd": round(sum(costs), 6) if costs else None,
-    }
+    return Operations(
+        results=len(results),
+        schema_valid_rate=round(_safe(len(feedbacks), len(results)), 4),
+        errors=dict(errors),
+        retries=sum(f.provenance.retries for f in feedbacks),
+        repaired=sum(f.provenance.repaired for f in feedbacks),
+        latency_ms_p50=round(float(np.percentile(latencies, 50)), 1) if latencies is not None else None,
+        latency_ms_p95=round(float(np.percentile(latencies, 95)), 1) if latencies is not None else None,
+        tokens_in=sum(f.provenance.tokens_in or 0 for f in feedbacks),
+        tokens_out=sum(f.provenance.tokens_out or 0 for f in feedbacks),
+        cost_usd=round(sum(costs), 6) if costs else None,
+        cached=sum(f.provenance.cached for f in feedbacks),
+    )
 
 
-TIMING_KEYS = ("latency_ms_p50", "latency_ms_p95")
-"""Operations figures that depend on the machine, not the run: excluded when runs are compared exactly."""
+TIMING_KEYS = ("latency_ms_p50", "latency_ms_p95", "cached")
+"""Operations figures that depend on the machine, not the run (its speed, what its cache holds):
+excluded when runs are compared exactly."""
 
 
-def _group_metrics(rows: Sequence[CaseRow], key: Callable[[CaseRow], str]) -> dict[str, dict[str, Any]]:
+def _group_metrics(rows: Sequence[CaseRow], key: Callable[[CaseRow], str]) -> dict[str, dict[str, MetricValue]]:
     groups: dict[str, list[CaseRow]] = defaultdict(list)
     for row in rows:
         groups[key(row)].append(row)
@@ -483,33 +498,30 @@ def _repeat_spread(dataset: Dataset, results: Sequence[CaseResult], repeat: int)
     return spread
 
 
-def compute_summary(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> dict[str, Any]:
+def compute_summary(dataset: Dataset, results: Sequence[CaseResult], repeat: int) -> Summary:
     """Every metric of a run: overall (with CIs), per role, category and tier, and the rest."""
     rows = case_rows(dataset, results)
     overall = _with_ci(rows)
     macro = _macro_f1(rows)
-    overall["key_points.macro_f1"] = {"value": None if np.isnan(macro) else macro, "ci": None, "n": len(rows)}
-    return {
-        "cases": len(dataset.cases),
-        "completed": sum(1 for r in results if r.repeat == 0),
-        "overall": overall,
-        "reference": _reference(rows),
-        "by_role": _group_metrics(rows, lambda r: r.case.role),
-        "by_category": _group_metrics(rows, lambda r: r.case.question.category),
-        "by_tier": _group_metrics(rows, lambda r: r.case.group),
-        "tier_ordering": _tier_ordering(rows),
-        "adversarial": _adversarial(rows),
-        "consistency": _consistency(dataset, results, repeat),
-        "repeat_spread": _repeat_spread(dataset, results, repeat),
-        "operations": _operations(results),
-        "cases_outside_band": [
-            {
-                "case": r.case.id,
-                "group": r.case.group,
-                "gold": [r.band_low, r.band_high],
-                "score": r.score if r.ok else None,
-            }
+    overall["key_points.macro_f1"] = MetricValue(value=None if np.isnan(macro) else macro, ci=None, n=len(rows))
+    return Summary(
+        cases=len(dataset.cases),
+        completed=sum(1 for r in results if r.repeat == 0),
+        overall=overall,
+        reference=_reference(rows),
+        by_role=_group_metrics(rows, lambda r: r.case.role),
+        by_category=_group_metrics(rows, lambda r: r.case.question.category),
+        by_tier=_group_metrics(rows, lambda r: r.case.group),
+        tier_ordering=_tier_ordering(rows),
+        adversarial=_adversarial(rows),
+        consistency=_consistency(dataset, results, repeat),
+        repeat_spread=_repeat_spread(dataset, results, repeat),
+        operations=_operations(results),
+        cases_outside_band=[
+            OutsideBand(
+                case=r.case.id, group=r.case.group, gold=(r.band_low, r.band_high), score=r.score if r.ok else None
+            )
             for r in rows
             if not r.in_band
         ],
-    }
+    )

@@ -1,17 +1,28 @@
-"""Reports of a run and of a comparison: Markdown (for a pull request) and JUnit XML (for CI)."""
+"""Reports of a run and of a comparison: Markdown (for a pull request), JSON, and JUnit XML (for CI)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from ._compare import Comparison
 from ._dataset import Dataset
 from ._metrics import case_rows
-from ._results import CaseResult, RunSpec
+from ._results import CaseResult, RunSpec, RunStore
+from ._summary import Operations, Summary, summary_json
 
-__all__ = ["comparison_markdown", "junit_xml", "summary_markdown"]
+__all__ = [
+    "HEADLINE",
+    "comparison_json",
+    "comparison_markdown",
+    "cost_text",
+    "junit_xml",
+    "latency_text",
+    "save_reports",
+    "summary_markdown",
+]
 
 HEADLINE = (
     "score.exact",
@@ -34,46 +45,82 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def summary_markdown(spec: RunSpec, summary: dict[str, Any]) -> str:
+def cost_text(spec: RunSpec, ops: Operations) -> str:
+    """`cost $0.0123`, or why there is none (an offline run, a model with no price)."""
+    if ops.cost_usd is not None:
+        return f"cost ${ops.cost_usd:.6g}"
+    return "no cost: offline" if spec.grader == "offline" else "cost unknown (no price for the model)"
+
+
+def latency_text(ops: Operations) -> str:
+    """`latency p50 … ms, p95 … ms`, saying how many cases came from the cache (their latency is the lookup's)."""
+    if ops.latency_ms_p50 is None:
+        return "latency -"
+    text = f"latency p50 {ops.latency_ms_p50} ms, p95 {ops.latency_ms_p95} ms"
+    if ops.cached:
+        text += f" ({ops.cached} of {ops.results} from the cache)"
+    return text
+
+
+def summary_markdown(spec: RunSpec, summary: Summary) -> str:
     """A run's metrics as Markdown."""
-    overall = summary["overall"]
-    constant = summary.get("reference", {}).get("constant_predictor", {})
+    constant = summary.reference.constant_predictor
     lines = [
         f"## Eval: {spec.label()}",
         "",
-        f"{summary['completed']} of {summary['cases']} cases · dataset `{spec.dataset}` ({spec.dataset_hash})",
+        f"{summary.completed} of {summary.cases} cases · dataset `{spec.dataset}` ({spec.dataset_hash})",
         "",
         "| Metric | Value | 95% CI | Constant predictor |",
         "|---|---|---|---|",
     ]
     for name in HEADLINE:
-        metric = overall[name]
-        ci = metric.get("ci")
+        metric = summary.overall[name]
+        ci = metric.ci
         lines.append(
-            f"| {name} | {_fmt(metric['value'])} | {_fmt(ci[0]) + '-' + _fmt(ci[1]) if ci else '-'} "
-            f"| {_fmt(constant.get(name))} |"
+            f"| {name} | {_fmt(metric.value)} | {_fmt(ci[0]) + '-' + _fmt(ci[1]) if ci else '-'} "
+            f"| {_fmt(constant.metric(name) if constant else None)} |"
         )
-    tiers = summary["tier_ordering"]
-    adversarial = summary["adversarial"]
+    tiers, adversarial = summary.tier_ordering, summary.adversarial
     lines += [
         "",
-        f"Tier pairs in order: {_fmt(tiers['value'])} ({tiers['pairs']} pairs). "
-        f"Adversarial at or below the weak band: {_fmt(adversarial['at_or_below_weak'])}; "
-        f"injections never above their clean twin: {_fmt(adversarial['injection_never_above_clean'])}.",
+        f"Tier pairs in order: {_fmt(tiers.value)} ({tiers.pairs} pairs). "
+        f"Adversarial at or below the weak band: {_fmt(adversarial.at_or_below_weak)}; "
+        f"injections never above their clean twin: {_fmt(adversarial.injection_never_above_clean)}.",
     ]
-    consistency = summary.get("consistency")
+    consistency = summary.consistency
     if consistency:
         lines.append(
-            f"Self-consistency over {consistency['repeats']} repeats: score SD "
-            f"{_fmt(consistency['score_sd'])}, key-point flip rate {_fmt(consistency['key_point_flip_rate'])}."
+            f"Self-consistency over {consistency.repeats} repeats: score SD "
+            f"{_fmt(consistency.score_sd)}, key-point flip rate {_fmt(consistency.key_point_flip_rate)}."
         )
-    ops = summary["operations"]
+    ops = summary.operations
     lines.append(
-        f"Schema-valid {_fmt(ops['schema_valid_rate'])}, retries {ops['retries']}, latency p50 "
-        f"{ops['latency_ms_p50']} ms / p95 {ops['latency_ms_p95']} ms, tokens {ops['tokens_in']} in / "
-        f"{ops['tokens_out']} out, cost {_fmt(ops['cost_usd'])}."
+        f"Schema-valid {_fmt(ops.schema_valid_rate)}, retries {ops.retries}, {latency_text(ops)}, "
+        f"tokens {ops.tokens_in} in / {ops.tokens_out} out, {cost_text(spec, ops)}."
     )
     return "\n".join(lines) + "\n"
+
+
+def save_reports(
+    store: RunStore, spec: RunSpec, dataset: Dataset, results: Sequence[CaseResult], summary: Summary
+) -> list[Path]:
+    """Write `summary.json`, `report.md` and `junit.xml` into the run's folder."""
+    return [
+        store.write_text("summary.json", summary_json(spec, summary)),
+        store.write_text("report.md", summary_markdown(spec, summary)),
+        store.write_text("junit.xml", junit_xml(spec, dataset, results)),
+    ]
+
+
+def comparison_json(comparison: Comparison) -> dict[str, Any]:
+    """A comparison as JSON: both runs, the regressions by name, every delta and every flipped case."""
+    return {
+        "baseline": comparison.baseline.model_dump(mode="json"),
+        "candidate": comparison.candidate.model_dump(mode="json"),
+        "regressions": [d.label for d in comparison.regressions],
+        "deltas": [d.to_json() for d in comparison.deltas],
+        "flips": [f.to_json() for f in comparison.flips],
+    }
 
 
 def comparison_markdown(comparison: Comparison, limit: int = 20) -> str:
@@ -106,7 +153,7 @@ def comparison_markdown(comparison: Comparison, limit: int = 20) -> str:
         for flip in comparison.flips[:limit]:
             lines.append(
                 f"| {flip.case_id} | {flip.group} | {flip.gold[0]}-{flip.gold[1]} "
-                f"| {_fmt(flip.baseline.get('score'))} | {_fmt(flip.candidate.get('score'))} |"
+                f"| {_fmt(flip.baseline.score)} | {_fmt(flip.candidate.score)} |"
             )
         if len(comparison.flips) > limit:
             lines.append(f"\n…and {len(comparison.flips) - limit} more (see the JSON report).")

@@ -230,7 +230,7 @@ class Provenance(_Model):
     rubric_hash: str
     """SHA-256 (first 16 hex digits) of the rubric and question the answer was graded against."""
     latency_ms: float = Field(ge=0)
-    """Time taken to grade, in milliseconds."""
+    """Time taken to grade, in milliseconds (to read the feedback from the cache, when `cached`)."""
     model: str | None = None
     """Chat model that judged the answer, as the server named it."""
     base_url_host: str | None = None
@@ -255,6 +255,8 @@ class Provenance(_Model):
     """Whether the model's first reply failed validation and a repair was asked for."""
     fallback: str | None = None
     """Set when this feedback replaces a grader that failed: what failed, in one line."""
+    cached: bool = False
+    """True when this feedback was read from the offline grader's cache (an eval run) instead of computed now."""
 
 
 class Feedback(_Model):

@@ -132,6 +132,7 @@ class OfflineGrader(Grader):
     def grade(self, request: GradeRequest) -> Feedback:
         if self._cache is None:
             return self._grade(request)
+        started = time.perf_counter()
         key = self._cache.key(
             __version__,
             code_fingerprint(),
@@ -145,8 +146,10 @@ class OfflineGrader(Grader):
             *(f"{f.question}\n{f.answer}" for f in request.follow_ups),
         )
         cached = self._cache.get(key)
-        if cached is not None:
-            return cached
+        if cached is not None:  # this grading's own latency: the time to read it
+            latency = round((time.perf_counter() - started) * 1000, 1)
+            provenance = cached.provenance.model_copy(update={"cached": True, "latency_ms": latency})
+            return cached.model_copy(update={"provenance": provenance})
         feedback = self._grade(request)
         self._cache.put(key, feedback)
         return feedback
