@@ -18,12 +18,13 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
-from .exceptions import LockHeld, UsageError
+from .exceptions import LockHeld, UsageError, UserError
 
 __all__ = ["FileLock", "LockOwner", "read_owner"]
 
@@ -84,14 +85,29 @@ def _same_file(fd: int, path: Path) -> bool:
     return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
 
 
-class FileLock:
-    """An exclusive lock on `path`, taken without waiting: `LockHeld` if a live process has it."""
+def _lock_held(message: str, owner: LockOwner | None) -> UserError:
+    return LockHeld(message, pid=owner.pid if owner else None, host=owner.host if owner else None)
 
-    def __init__(self, path: Path, what: str, fix: str) -> None:
+
+class FileLock:
+    """An exclusive lock on `path`, taken without waiting: `LockHeld` if a live process has it.
+
+    The lock is per open file, so a second `FileLock` on the same path is refused in the same
+    process too. `refuse` makes the error for a held lock (a kind of its own, such as `SessionLocked`).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        what: str,
+        fix: str,
+        refuse: Callable[[str, LockOwner | None], UserError] = _lock_held,
+    ) -> None:
         """`what` says what is locked and by whom ("runs/x is in use by another eval run"); `fix`, what to do."""
         self.path = path
         self.what = what
         self.fix = fix
+        self._refuse = refuse
         self._fd: int | None = None
 
     @property
@@ -117,17 +133,13 @@ class FileLock:
                 os.close(fd)
                 owner = read_owner(self.path)
                 who = owner.describe() if owner else "its owner could not be read"
-                raise LockHeld(
-                    f"{self.what} ({who}); {self.fix}",
-                    pid=owner.pid if owner else None,
-                    host=owner.host if owner else None,
-                )
+                raise self._refuse(f"{self.what} ({who}); {self.fix}", owner)
             if _same_file(fd, self.path):
                 self._fd = fd
                 self._write_owner()
                 return
             os.close(fd)
-        raise LockHeld(f"{self.what} (it keeps changing hands); {self.fix}")
+        raise self._refuse(f"{self.what} (it keeps changing hands); {self.fix}", None)
 
     def _write_owner(self) -> None:
         assert self._fd is not None
@@ -152,7 +164,8 @@ class FileLock:
         os.close(fd)
 
     def __enter__(self) -> FileLock:
-        self.acquire()
+        if not self.held:  # `with FileLock(...)` takes it; `with store.lock(...)` holds it already
+            self.acquire()
         return self
 
     def __exit__(

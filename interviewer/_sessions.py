@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from ._lockfile import FileLock, LockOwner
 from ._paths import user_data_dir
-from ._session_lock import SessionLock
-from .exceptions import SessionConflict, SessionError
+from .exceptions import SessionConflict, SessionError, SessionLocked, UserError
 from .models import SESSION_ID_PATTERN, Session, TurnStatus, utcnow
 
 __all__ = ["SessionListing", "SessionStore", "atomic_write_text", "check_session_id"]
@@ -91,9 +91,25 @@ class SessionStore:
     def lock_path(self, session_id: str) -> Path:
         return self.folder / f"{check_session_id(session_id)}.lock"
 
-    def lock(self, session_id: str) -> SessionLock:
-        """Hold the session open; `SessionLocked` if another live process has it open."""
-        return SessionLock.acquire(self.lock_path(session_id), session_id)
+    def lock(self, session_id: str) -> FileLock:
+        """Hold the session open (release it, or leave the `with` block); `SessionLocked` if another has it open.
+
+        The operating system's lock: it ends with its process, so a session left by a killed
+        `interviewer` is free again, and a second open in the same process is refused too.
+        """
+        path = self.lock_path(session_id)
+
+        def refuse(message: str, owner: LockOwner | None) -> UserError:
+            return SessionLocked(message, session_id, owner.pid if owner else None, owner.host if owner else None)
+
+        what = f"session {session_id} is open in another interviewer"
+        lock = FileLock(path, what, "finish or /quit it there first", refuse)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SessionError(f"cannot create the sessions folder {self.folder}: {exc.strerror or exc}") from None
+        lock.acquire()
+        return lock
 
     def save(self, session: Session) -> Path:
         """Write the session atomically, stamping `updated_at` (no check for changes by others: see `commit`)."""

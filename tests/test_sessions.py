@@ -86,17 +86,11 @@ def test_unwritable_folder_gives_a_clear_error(tmp_path: Path) -> None:
 # -- one open at a time: the session lock -----------------------------------------------------------
 
 
-def _lock_file(store: SessionStore, session_id: str, pid: int, host: str | None = None) -> Path:
-    """A lock file as another `interviewer` process leaves it."""
+def _lock_file(store: SessionStore, session_id: str, pid: int) -> Path:
+    """A lock file as a killed `interviewer` process leaves it (the file stays; its lock died with it)."""
     path = store.lock_path(session_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    owner = {
-        "pid": pid,
-        "host": host or socket.gethostname(),
-        "token": "0123456789abcdef",
-        "since": "2026-01-02T03:04:05",
-    }
-    path.write_text(json.dumps(owner))
+    path.write_text(json.dumps({"pid": pid, "host": socket.gethostname(), "since": "2026-01-02T03:04:05"}))
     return path
 
 
@@ -113,29 +107,14 @@ def test_a_session_is_locked_while_open_and_released_after(tmp_path: Path) -> No
     with store.lock(session.id):
         held = json.loads(store.lock_path(session.id).read_text())
         assert held["pid"] == os.getpid() and held["host"] == socket.gethostname()
-        mine = rf"session {session.id} is open in another interviewer \(pid {os.getpid()} on this machine"
-        with pytest.raises(SessionLocked, match=mine):
+        mine = rf"session {session.id} is open in another interviewer \(pid {os.getpid()} on {socket.gethostname()}"
+        with pytest.raises(SessionLocked, match=mine) as caught:
             store.lock(session.id)  # a second open in the same process
+        assert "finish or /quit it there first" in str(caught.value) and "\n" not in str(caught.value)
+        assert caught.value.pid == os.getpid() and caught.value.session_id == session.id
     assert not store.lock_path(session.id).exists()
     with store.lock(session.id):  # free again
         pass
-
-
-def test_a_lock_of_a_live_process_refuses_with_what_to_do(tmp_path: Path) -> None:
-    store = SessionStore(tmp_path)
-    session = _session(store)
-    store.save(session)
-    path = _lock_file(store, session.id, os.getppid())
-    with pytest.raises(SessionLocked) as caught:
-        store.lock(session.id)
-    message = str(caught.value)
-    assert f"session {session.id} is open" in message and f"pid {os.getppid()} on this machine" in message
-    assert f"delete {path}" in message and "\n" not in message
-    assert caught.value.pid == os.getppid() and path.exists()  # left alone
-
-    _lock_file(store, session.id, _dead_pid(), host="another-machine")
-    with pytest.raises(SessionLocked, match="on host another-machine"):  # cannot tell there: assume it runs
-        store.lock(session.id)
 
 
 def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
@@ -146,6 +125,7 @@ def test_a_lock_left_by_a_dead_process_is_taken_over(tmp_path: Path) -> None:
     with store.lock(session.id):
         assert json.loads(store.lock_path(session.id).read_text())["pid"] == os.getpid()
     _lock_file(store, session.id, os.getpid())  # our own pid, from an earlier process (a container restart)
+    # What counts is the operating system's lock, not what a left-over file says.
     with store.lock(session.id):
         pass
     store.lock_path(session.id).write_text("")  # torn by a power cut
@@ -167,7 +147,7 @@ def test_a_lock_held_by_another_process_is_refused_until_it_dies(tmp_path: Path)
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(SessionLocked, match=rf"pid {holder.pid} on this machine"):
+        with pytest.raises(SessionLocked, match=rf"pid {holder.pid} on "):
             store.lock(session.id)
     finally:
         holder.kill()  # kill -9: no chance to remove its lock

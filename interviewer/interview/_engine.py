@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .._session_lock import SessionLock
+from .._lockfile import FileLock
 from .._sessions import SessionStore
 from ..corpus import Corpus, RoleCorpus
 from ..exceptions import SessionError, UsageError
@@ -59,7 +59,7 @@ class Interview:
         *,
         follow_ups: FollowUpWriter | None = None,
         narrator: ModelNarrator | None = None,
-        lock: SessionLock | None = None,
+        lock: FileLock | None = None,
         revision: str | None = None,
     ) -> None:
         if session.role != role.id:
