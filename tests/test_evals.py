@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from interviewer.cli import app
 from interviewer.corpus import Corpus
 from interviewer.evals import EvalConfig, RunStore, compute_summary, load_dataset, run_eval, summary_json
-from interviewer.evals._metrics import metric_functions, qwk, spearman
+from interviewer.evals._metrics import evaluate, metric_functions, qwk, spearman
 from interviewer.evals._results import CaseResult
 from interviewer.evals._runner import spec_for
 from interviewer.graders.offline import FeedbackCache
@@ -94,21 +94,52 @@ def test_case_level_metrics_on_hand_made_columns() -> None:
     fn = metric_functions()
     # Three cases, the last one failed: score agreement is measured on the two graded ones.
     a = _arrays(ok=[1, 1, 0], gold=[2, 3, 0], score=[2, 1, 0], in_band=[1, 0, 0], within1=[1, 0, 0])
-    assert fn["score.mae"](a) == pytest.approx(1.0)
-    assert fn["score.exact"](a) == pytest.approx(1 / 3)  # the failure counts as a miss
-    assert fn["ops.schema_valid_rate"](a) == pytest.approx(2 / 3)
+    assert evaluate(fn["score.mae"], a) == pytest.approx(1.0)
+    assert evaluate(fn["score.exact"], a) == pytest.approx(1 / 3)  # the failure counts as a miss
+    assert evaluate(fn["ops.schema_valid_rate"], a) == pytest.approx(2 / 3)
     # Key points: 2 found, 1 wrong, 1 missed -> P 2/3, R 2/3, F1 2*2 / (2*2 + 1 + 1).
     kp = _arrays(kp_tp=[2, 0], kp_fp=[1, 0], kp_fn=[0, 1])
-    assert fn["key_points.precision"](kp) == pytest.approx(2 / 3)
-    assert fn["key_points.f1"](kp) == pytest.approx(4 / 6)
-    assert np.isnan(fn["key_points.f1"](_arrays(kp_tp=[0.0])))  # nothing to find, nothing claimed
-    assert fn["key_points.f1"](_arrays(kp_fn=[2.0])) == 0.0  # points to find, none found
+    assert evaluate(fn["key_points.precision"], kp) == pytest.approx(2 / 3)
+    assert evaluate(fn["key_points.f1"], kp) == pytest.approx(4 / 6)
+    assert np.isnan(evaluate(fn["key_points.f1"], _arrays(kp_tp=[0.0])))  # nothing to find, nothing claimed
+    assert evaluate(fn["key_points.f1"], _arrays(kp_fn=[2.0])) == 0.0  # points to find, none found
     # Adversarial: two plain adversarial answers, one kept low; one judged injection pair scored above its twin.
     adv = _arrays(
         adversarial=[1, 1, 0], adversarial_low=[1, 0, 0], injection_judged=[0, 0, 1], injection_above=[0, 0, 1]
     )
-    assert fn["adversarial.at_or_below_weak"](adv) == pytest.approx(0.5)
-    assert fn["adversarial.injection_never_above_clean"](adv) == pytest.approx(0.0)
+    assert evaluate(fn["adversarial.at_or_below_weak"], adv) == pytest.approx(0.5)
+    assert evaluate(fn["adversarial.injection_never_above_clean"], adv) == pytest.approx(0.0)
+
+
+def test_vectorised_metrics_match_the_plain_definitions_on_every_resample() -> None:
+    # The bootstrap evaluates 1000 resamples in one call; each row must give what the plain
+    # per-array definitions (qwk, spearman, a masked mean) give for that resample alone.
+    rng = np.random.default_rng(7)
+    n = 40
+    columns = {
+        "ok": (rng.random(n) > 0.15).astype(float),
+        "gold": rng.integers(0, 6, n).astype(float),
+        "score": rng.integers(0, 6, n).astype(float),
+    }
+    columns["score"][:5] = columns["gold"][:5]  # some agreement, and ties on both sides
+    samples = rng.integers(0, n, size=(200, n))
+    samples[0] = 0  # a resample of one case repeated: constant on both sides
+    fn = metric_functions()
+    batched = {k: v[samples] for k, v in _arrays(**columns).items()}
+    got = {m: fn[m](batched) for m in ("score.qwk", "score.spearman", "score.mae")}
+    for row, index in enumerate(samples):
+        ok = columns["ok"][index].astype(bool)
+        gold, score = columns["gold"][index][ok], columns["score"][index][ok]
+        expected = {
+            "score.qwk": qwk(gold, score),
+            "score.spearman": spearman(gold, score),
+            "score.mae": float(np.abs(gold - score).mean()) if ok.any() else float("nan"),
+        }
+        for metric, value in expected.items():
+            if np.isnan(value):
+                assert np.isnan(got[metric][row]), (metric, row)
+            else:
+                assert got[metric][row] == pytest.approx(value, abs=1e-12), (metric, row)
 
 
 def test_a_run_with_only_failures_has_a_valid_json_summary(small: Path, corpus: Corpus) -> None:

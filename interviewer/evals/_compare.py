@@ -16,7 +16,7 @@ import numpy as np
 
 from ..exceptions import UsageError
 from ._dataset import Dataset
-from ._metrics import BOOTSTRAP, HIGHER_IS_BETTER, CaseRow, _arrays, _take, case_rows, metric_functions
+from ._metrics import BOOTSTRAP, HIGHER_IS_BETTER, CaseRow, _arrays, _take, case_rows, evaluate, metric_functions
 from ._results import CaseResult, RunSpec
 from ._runner import check_run_matches
 from ._tolerances import Tolerances
@@ -127,12 +127,12 @@ Arrays = dict[str, np.ndarray]
 
 
 def _paired(
-    metric: str, base: Arrays, cand: Arrays, resampled: Sequence[tuple[Arrays, Arrays]]
+    metric: str, base: Arrays, cand: Arrays, resampled: tuple[Arrays, Arrays]
 ) -> tuple[float, float, tuple[float, float]]:
     """Both values of `metric`, and the 95% interval of their difference over the paired resamples."""
     fn = metric_functions()[metric]
-    b, c = fn(base), fn(cand)
-    diffs = np.array([fn(cand_sample) - fn(base_sample) for base_sample, cand_sample in resampled])
+    b, c = evaluate(fn, base), evaluate(fn, cand)
+    diffs = fn(resampled[1]) - fn(resampled[0])
     diffs = diffs[~np.isnan(diffs)]
     if np.isnan(b) or np.isnan(c) or not len(diffs):
         return b, c, (float("nan"), float("nan"))
@@ -149,7 +149,7 @@ def _deltas(
     base, cand = _arrays(base_rows), _arrays(cand_rows)
     # The same resampled cases on both sides, drawn once (seeded) and shared by every metric.
     samples = np.random.default_rng(0).integers(0, n, size=(BOOTSTRAP, n))
-    resampled = [(_take(base, s), _take(cand, s)) for s in samples]
+    resampled = (_take(base, samples), _take(cand, samples))
     out = []
     for metric in HIGHER_IS_BETTER:
         b, c, (low, high) = _paired(metric, base, cand, resampled)

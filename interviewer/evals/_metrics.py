@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from ..graders.llm._checks import QuoteFinder
 from ..models import AdversarialKind, Feedback, KeyPointStatus, Tier
@@ -40,6 +40,7 @@ __all__ = [
     "CaseRow",
     "case_rows",
     "compute_summary",
+    "evaluate",
     "metric_functions",
     "qwk",
     "spearman",
@@ -184,33 +185,83 @@ def qwk(gold: Array, predicted: Array, levels: int = 6) -> float:
 
 
 # -- case-level metrics: functions of arrays, so a resample is cheap --------------------------------
+#
+# Every metric takes per-case arrays of shape (samples, cases) and gives one value per sample: the
+# bootstrap evaluates all its resamples in one call (vectorised), and a run's own value is the one-row
+# case (`evaluate`). Undefined values (nothing to count) are NaN.
 
 
 def _safe(numerator: float, denominator: float) -> float:
     return numerator / denominator if denominator else 0.0
 
 
-def _ratio(numerator: float, denominator: float) -> float:
+def _ratio(numerator: ArrayLike, denominator: ArrayLike) -> Array:
     """A rate that is undefined (NaN) when there is nothing to count, rather than a misleading 0."""
-    return numerator / denominator if denominator else float("nan")
+    num, den = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    out = np.full(np.broadcast(num, den).shape, np.nan)
+    np.divide(num, den, out=out, where=den != 0)
+    return out
 
 
-def _f1(tp: float, fp: float, fn: float) -> float:
+def _f1(tp: ArrayLike, fp: ArrayLike, fn: ArrayLike) -> Array:
     """2TP / (2TP + FP + FN): 0 when nothing true was found, undefined when there was nothing to find or claim."""
+    tp, fp, fn = (np.asarray(x, dtype=float) for x in (tp, fp, fn))
     return _ratio(2 * tp, 2 * tp + fp + fn)
 
 
-def _graded(a: dict[str, Array]) -> NDArray[np.bool_]:
-    """Cases with feedback: score agreement is measured on these (failures count in exact, within-1 and validity)."""
-    return a["ok"].astype(bool)
+def _sum(a: dict[str, Array], name: str) -> Array:
+    total: Array = a[name].sum(axis=-1)
+    return total
 
 
-def _mae(a: dict[str, Array]) -> float:
-    ok = _graded(a)
-    return float(np.abs(a["gold"][ok] - a["score"][ok]).mean()) if ok.any() else float("nan")
+def _mae(a: dict[str, Array]) -> Array:
+    """Mean absolute error over the cases with feedback (failures count in exact, within-1 and validity)."""
+    ok = a["ok"]
+    return _ratio((np.abs(a["gold"] - a["score"]) * ok).sum(axis=-1), ok.sum(axis=-1))
 
 
-Metric = Callable[[dict[str, Array]], float]
+_LEVELS = 6
+_QWK_WEIGHTS = np.subtract.outer(np.arange(_LEVELS), np.arange(_LEVELS)) ** 2 / (_LEVELS - 1) ** 2
+
+
+def _qwk(a: dict[str, Array]) -> Array:
+    """Quadratic-weighted kappa of each row over its cases with feedback (see `qwk`)."""
+    rows = a["ok"].shape[0]
+    cells = a["gold"].astype(int) * _LEVELS + a["score"].astype(int) + np.arange(rows)[:, None] * _LEVELS**2
+    observed = np.bincount(cells.ravel(), weights=a["ok"].ravel(), minlength=rows * _LEVELS**2)
+    observed = observed.reshape(rows, _LEVELS, _LEVELS)
+    total = observed.sum(axis=(1, 2))
+    expected = observed.sum(2)[:, :, None] * observed.sum(1)[:, None, :] / np.where(total, total, 1)[:, None, None]
+    denominator = (_QWK_WEIGHTS * expected).sum(axis=(1, 2))
+    kappa = 1 - _ratio((_QWK_WEIGHTS * observed).sum(axis=(1, 2)), denominator)
+    return np.where(total == 0, np.nan, np.where(denominator == 0, 0.0, kappa))
+
+
+def _masked_ranks(values: Array, mask: Array) -> Array:
+    """Average ranks (ties share the mean rank) of the masked integer scores 0-5 in each row."""
+    rows = values.shape[0]
+    levels = values.astype(int)
+    cells = levels + np.arange(rows)[:, None] * _LEVELS
+    counts = np.bincount(cells.ravel(), weights=mask.ravel(), minlength=rows * _LEVELS).reshape(rows, _LEVELS)
+    below = np.cumsum(counts, axis=1) - counts
+    rank_of_level = below + (counts - 1) / 2
+    return np.take_along_axis(rank_of_level, levels, axis=1)
+
+
+def _spearman(a: dict[str, Array]) -> Array:
+    """Spearman's rho of each row over its cases with feedback (undefined when either side is constant)."""
+    ok = a["ok"]
+    n = ok.sum(axis=-1)
+    ranks_gold, ranks_score = _masked_ranks(a["gold"], ok), _masked_ranks(a["score"], ok)
+    mean_gold = _ratio((ranks_gold * ok).sum(-1), n)[:, None]
+    mean_score = _ratio((ranks_score * ok).sum(-1), n)[:, None]
+    dev_gold, dev_score = (ranks_gold - mean_gold) * ok, (ranks_score - mean_score) * ok
+    var_gold, var_score = (dev_gold**2).sum(-1), (dev_score**2).sum(-1)
+    rho = _ratio((dev_gold * dev_score).sum(-1), np.sqrt(var_gold * var_score))
+    return np.where((n < 2) | (var_gold <= 1e-12) | (var_score <= 1e-12), np.nan, rho)
+
+
+Metric = Callable[[dict[str, Array]], Array]
 
 HIGHER_IS_BETTER: dict[str, bool] = {
     "score.exact": True,
@@ -233,27 +284,32 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 
 
 def metric_functions() -> dict[str, Metric]:
-    """Case-level metrics over per-case arrays (see `_arrays`)."""
+    """Case-level metrics over per-case arrays of shape (samples, cases) (see `_arrays`, `evaluate`)."""
     return {
-        "score.exact": lambda a: float(a["in_band"].mean()),
-        "score.within1": lambda a: float(a["within1"].mean()),
+        "score.exact": lambda a: a["in_band"].mean(axis=-1),
+        "score.within1": lambda a: a["within1"].mean(axis=-1),
         "score.mae": _mae,
-        "score.qwk": lambda a: qwk(a["gold"][_graded(a)], a["score"][_graded(a)]),
-        "score.spearman": lambda a: spearman(a["gold"][_graded(a)], a["score"][_graded(a)]),
-        "key_points.precision": lambda a: _ratio(a["kp_tp"].sum(), a["kp_tp"].sum() + a["kp_fp"].sum()),
-        "key_points.recall": lambda a: _ratio(a["kp_tp"].sum(), a["kp_tp"].sum() + a["kp_fn"].sum()),
-        "key_points.f1": lambda a: _f1(a["kp_tp"].sum(), a["kp_fp"].sum(), a["kp_fn"].sum()),
-        "mistakes.precision": lambda a: _ratio(a["m_tp"].sum(), a["m_tp"].sum() + a["m_fp"].sum()),
-        "mistakes.recall": lambda a: _ratio(a["m_tp"].sum(), a["m_tp"].sum() + a["m_fn"].sum()),
-        "evidence.valid_rate": lambda a: _ratio(a["valid_quotes"].sum(), a["quotes"].sum()),
-        "items.invented_rate": lambda a: _ratio(a["invented"].sum(), a["judged"].sum()),
-        "items.unevidenced_rate": lambda a: _ratio(a["unevidenced"].sum(), a["claims"].sum()),
-        "adversarial.at_or_below_weak": lambda a: _ratio(a["adversarial_low"].sum(), a["adversarial"].sum()),
+        "score.qwk": _qwk,
+        "score.spearman": _spearman,
+        "key_points.precision": lambda a: _ratio(_sum(a, "kp_tp"), _sum(a, "kp_tp") + _sum(a, "kp_fp")),
+        "key_points.recall": lambda a: _ratio(_sum(a, "kp_tp"), _sum(a, "kp_tp") + _sum(a, "kp_fn")),
+        "key_points.f1": lambda a: _f1(_sum(a, "kp_tp"), _sum(a, "kp_fp"), _sum(a, "kp_fn")),
+        "mistakes.precision": lambda a: _ratio(_sum(a, "m_tp"), _sum(a, "m_tp") + _sum(a, "m_fp")),
+        "mistakes.recall": lambda a: _ratio(_sum(a, "m_tp"), _sum(a, "m_tp") + _sum(a, "m_fn")),
+        "evidence.valid_rate": lambda a: _ratio(_sum(a, "valid_quotes"), _sum(a, "quotes")),
+        "items.invented_rate": lambda a: _ratio(_sum(a, "invented"), _sum(a, "judged")),
+        "items.unevidenced_rate": lambda a: _ratio(_sum(a, "unevidenced"), _sum(a, "claims")),
+        "adversarial.at_or_below_weak": lambda a: _ratio(_sum(a, "adversarial_low"), _sum(a, "adversarial")),
         "adversarial.injection_never_above_clean": lambda a: (
-            1 - _ratio(a["injection_above"].sum(), a["injection_judged"].sum())
+            1 - _ratio(_sum(a, "injection_above"), _sum(a, "injection_judged"))
         ),
-        "ops.schema_valid_rate": lambda a: float(a["ok"].mean()),
+        "ops.schema_valid_rate": lambda a: a["ok"].mean(axis=-1),
     }
+
+
+def evaluate(fn: Metric, arrays: dict[str, Array]) -> float:
+    """A metric's value on one run's per-case arrays (1-D, one entry per case)."""
+    return float(fn({k: v[None, :] for k, v in arrays.items()})[0])
 
 
 _COUNTS = (
@@ -302,6 +358,7 @@ def _injection_judged(row: CaseRow) -> bool:
 
 
 def _take(arrays: dict[str, Array], index: NDArray[np.int64]) -> dict[str, Array]:
+    """The per-case arrays at `index`: (samples, cases) for a matrix of resampled case indices."""
     return {k: v[index] for k, v in arrays.items()}
 
 
@@ -312,10 +369,10 @@ def _with_ci(rows: Sequence[CaseRow], seed: int = 0) -> dict[str, MetricValue]:
     n = len(rows)
     rng = np.random.default_rng(seed)
     samples = rng.integers(0, n, size=(BOOTSTRAP, n)) if n else np.zeros((0, 0), dtype=np.int64)
-    resampled = [_take(arrays, s) for s in samples]  # once per sample, for every metric
+    resampled = _take(arrays, samples) if n else {}  # drawn once, shared by every metric
     for name, fn in functions.items():
-        value = fn(arrays) if n else float("nan")
-        boot = np.array([fn(a) for a in resampled]) if n else np.array([float("nan")])
+        value = evaluate(fn, arrays) if n else float("nan")
+        boot = fn(resampled) if n else np.array([float("nan")])
         boot = boot[~np.isnan(boot)]
         if np.isnan(value) or not len(boot):
             out[name] = MetricValue(value=None, ci=None, n=n)  # nothing to measure (no quotes, no gold mistakes...)
@@ -330,7 +387,7 @@ def _macro_f1(rows: Sequence[CaseRow]) -> float:
     for row in rows:
         by_question[row.case.question.id].append(row)
     scores = [
-        _f1(sum(r.kp_tp for r in group), sum(r.kp_fp for r in group), sum(r.kp_fn for r in group))
+        float(_f1(sum(r.kp_tp for r in group), sum(r.kp_fp for r in group), sum(r.kp_fn for r in group)))
         for group in by_question.values()
     ]
     defined = [f for f in scores if not np.isnan(f)]
@@ -491,7 +548,7 @@ def _repeat_spread(dataset: Dataset, results: Sequence[CaseResult], repeat: int)
     per_repeat = [_arrays(case_rows(dataset, results, k)) for k in range(repeat)]
     spread = {}
     for name, fn in functions.items():
-        values = np.array([fn(a) for a in per_repeat])
+        values = np.array([evaluate(fn, a) for a in per_repeat])
         values = values[np.isfinite(values)]
         if len(values) >= 2:  # a metric undefined in a repeat (nothing to count) has no spread to report
             spread[name] = round(float(np.std(values, ddof=1)), 4)
