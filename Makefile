@@ -3,6 +3,8 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 ROLE ?= digital-product-owner
+# Test processes. A file's tests share one (`--dist loadfile`): one llama.cpp server per file, and
+# the golden answers embedded once per file that grades them all.
 JOBS ?= auto
 
 .DEFAULT_GOAL := help
@@ -28,11 +30,11 @@ practice: install ## Start a mock interview on the offline grader (ROLE=product-
 
 .PHONY: test
 test: install ## Run the whole test suite, offline (a local llama.cpp server on loopback included)
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup
+	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
 .PHONY: test-fast
 test-fast: install ## The suite without the real-server and terminal tests (under a minute on 2 idle cores)
-	$(PY) -m pytest -n $(JOBS) --dist loadgroup -m "not llama and not qwen and not tmux"
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models

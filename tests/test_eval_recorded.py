@@ -26,11 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RUNS = ROOT / "evals" / "runs"
 FIXTURES = ROOT / "evals" / "fixtures" / "llama"
 runner = CliRunner()
-
-# Every test here grades the golden answers offline (the LLM grader runs the offline checks too): on one
-# xdist worker, in-process, the sentence vectors are embedded once and shared (worker processes each
-# embed afresh; they are tested in test_evals.py).
-pytestmark = pytest.mark.xdist_group("golden")
+# Every test here grades the golden answers offline (the LLM grader runs the offline checks too), in
+# process: with `--dist loadfile` the file runs on one worker and the sentence vectors are embedded
+# once (worker processes each embed afresh; they are tested in test_evals.py).
 
 
 def _comparable(summary: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from statistics import mean
 
 import pytest
 import yaml
@@ -20,23 +19,12 @@ from interviewer.graders import Exchange, GradeRequest, OfflineGrader
 from interviewer.graders.offline import E5_THRESHOLDS, FeedbackCache
 from interviewer.graders.offline._cache import code_fingerprint
 from interviewer.graders.offline._vectors import corpus_query_texts
-from interviewer.models import AdversarialKind, EvalFile, Feedback, GuardKind, KeyPointStatus, Tier
+from interviewer.models import EvalFile, Feedback, GuardKind, KeyPointStatus, Tier
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "evals" / "golden"
-# A spread of both roles and all categories; the whole set runs in `interviewer eval`.
-TIER_QUESTIONS = [
-    "dpo-define-role",
-    "dpo-prioritise-urgent",
-    "dpo-push-back-stakeholder",
-    "dpo-missed-goal-recovery",
-    "dpo-slow-mobile-app",
-    "dpo-build-vs-buy",
-    "pom-feature-toggle-platform",
-    "pom-pricing-config-error",
-    "pom-release-conflict",
-    "pom-transparency-improvement",
-]
+# Tests over the whole golden set (tiers in order, adversarial answers kept low) are in test_trust.py,
+# which grades it once.
 
 
 def _golden(question: str) -> EvalFile:
@@ -47,41 +35,6 @@ def _request(corpus: Corpus, question_id: str, answer: str) -> GradeRequest:
     role = corpus.find_question(question_id)
     question = role.question(question_id)
     return GradeRequest(role.role, question, role.rubric(question_id), answer)
-
-
-@pytest.fixture(scope="module")
-def tier_scores(corpus: Corpus, grader: OfflineGrader) -> dict[str, dict[Tier, int]]:
-    scores: dict[str, dict[Tier, int]] = {}
-    for qid in TIER_QUESTIONS:
-        for case in _golden(qid).cases:
-            if case.tier is not None:
-                scores.setdefault(qid, {})[case.tier] = grader.grade(_request(corpus, qid, case.answer)).score
-    return scores
-
-
-@pytest.mark.xdist_group("golden")  # shares the embedded golden answers (see test_eval_recorded.py)
-def test_strong_answers_score_above_weak_ones(tier_scores: dict[str, dict[Tier, int]]) -> None:
-    for qid, scores in tier_scores.items():
-        assert scores[Tier.strong] > scores[Tier.weak], (qid, scores)
-    means = {tier: mean(s[tier] for s in tier_scores.values()) for tier in Tier}
-    assert means[Tier.strong] > means[Tier.adequate] > means[Tier.weak], means
-
-
-@pytest.mark.xdist_group("golden")
-def test_adversarial_answers_stay_at_or_below_the_weak_band(corpus: Corpus, grader: OfflineGrader) -> None:
-    checked = 0
-    for path in sorted(GOLDEN.glob("*.yaml")):
-        golden = EvalFile.model_validate(yaml.safe_load(path.read_text()))
-        for case in golden.cases:
-            if case.adversarial in {None, AdversarialKind.prompt_injection, AdversarialKind.evasive}:
-                continue
-            feedback = grader.grade(_request(corpus, golden.question, case.answer))
-            assert feedback.score <= 2, (case.id, feedback.score, feedback.guards)
-            # A guard, or for recited and padded answers a rule of the scoring policy, says why.
-            assert feedback.guards or any(a.effect in {"max 1", "max 2"} for a in feedback.score_adjustments), case.id
-            assert feedback.strengths == [], case.id  # no praise for what is not there
-            checked += 1
-    assert checked >= 12
 
 
 def test_evidence_is_the_candidates_own_words(corpus: Corpus, grader: OfflineGrader) -> None:

@@ -20,7 +20,7 @@ from interviewer.cli import app
 from interviewer.exceptions import UsageError
 from interviewer.testing import QWEN, LocalLlamaServer
 
-pytestmark = [pytest.mark.qwen, pytest.mark.xdist_group("qwen-server")]  # one server, one worker
+pytestmark = pytest.mark.qwen
 
 
 @pytest.fixture(scope="module")

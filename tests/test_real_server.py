@@ -24,7 +24,7 @@ from interviewer.llm import LLMClient, LLMSettings, RequestContext
 from interviewer.prompts import load_prompt
 from interviewer.testing import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer
 
-pytestmark = [pytest.mark.llama, pytest.mark.xdist_group("llama-server")]  # one server, one worker
+pytestmark = pytest.mark.llama
 CONTEXT = RequestContext("contract@v1")
 
 

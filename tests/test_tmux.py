@@ -17,7 +17,7 @@ import pytest
 
 from interviewer._sessions import SessionStore
 
-pytestmark = [pytest.mark.tmux, pytest.mark.xdist_group("terminal")]  # one at a time: they wait on the screen
+pytestmark = pytest.mark.tmux
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -7,22 +7,22 @@ benchmarks/offline_golden.py.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
+from statistics import mean
 
 import pytest
 import yaml
 
 from interviewer.corpus import Corpus
 from interviewer.evals import load_dataset
+from interviewer.evals._dataset import Case
 from interviewer.evals._runner import request_for
 from interviewer.graders import Exchange, GradeRequest, OfflineGrader
 from interviewer.graders._policy import SCORE_LABELS
-from interviewer.models import Feedback, KeyPointStatus
+from interviewer.models import AdversarialKind, Feedback, KeyPointStatus, Tier
 
 ROOT = Path(__file__).resolve().parent.parent
-
-pytestmark = pytest.mark.xdist_group("golden")  # shares the embedded golden answers (see test_eval_recorded.py)
 
 
 def _grade(corpus: Corpus, grader: OfflineGrader, qid: str, answer: str, *follow: Exchange) -> Feedback:
@@ -142,9 +142,49 @@ def test_admitting_a_gap_is_not_read_as_saying_the_opposite(corpus: Corpus, grad
 
 
 @pytest.fixture(scope="module")
-def golden_feedback(corpus: Corpus, grader: OfflineGrader) -> list[tuple[str, str, Feedback]]:
-    dataset = load_dataset(ROOT / "evals" / "golden", corpus)
-    return [(c.id, c.case.answer, grader.grade(request_for(c, corpus))) for c in dataset.cases]
+def golden_cases(corpus: Corpus) -> dict[str, Case]:
+    return {c.id: c for c in load_dataset(ROOT / "evals" / "golden", corpus).cases}
+
+
+@pytest.fixture(scope="module")
+def golden_feedback(
+    corpus: Corpus, grader: OfflineGrader, golden_cases: dict[str, Case]
+) -> list[tuple[str, str, Feedback]]:
+    """Every golden answer graded offline, once for the module (the tests below read it)."""
+    return [(c.id, c.case.answer, grader.grade(request_for(c, corpus))) for c in golden_cases.values()]
+
+
+def test_strong_answers_score_above_weak_ones(
+    golden_feedback: list[tuple[str, str, Feedback]], golden_cases: dict[str, Case]
+) -> None:
+    scores: dict[str, dict[Tier, int]] = defaultdict(dict)
+    for case_id, _, feedback in golden_feedback:
+        case = golden_cases[case_id]
+        if case.case.tier is not None and not case.case.variant_of:
+            scores[case.question.id][case.case.tier] = feedback.score
+    ranked = {q: s for q, s in scores.items() if {Tier.strong, Tier.weak} <= s.keys()}
+    assert len(ranked) >= 10
+    for qid, by_tier in ranked.items():
+        assert by_tier[Tier.strong] > by_tier[Tier.weak], (qid, by_tier)
+    full = [s for s in ranked.values() if len(s) == len(Tier)]
+    means = {tier: mean(s[tier] for s in full) for tier in Tier}
+    assert means[Tier.strong] > means[Tier.adequate] > means[Tier.weak], means
+
+
+def test_adversarial_answers_stay_at_or_below_the_weak_band(
+    golden_feedback: list[tuple[str, str, Feedback]], golden_cases: dict[str, Case]
+) -> None:
+    checked = 0
+    for case_id, _, feedback in golden_feedback:
+        kind = golden_cases[case_id].case.adversarial
+        if kind in {None, AdversarialKind.prompt_injection, AdversarialKind.evasive}:
+            continue
+        assert feedback.score <= 2, (case_id, feedback.score, feedback.guards)
+        # A guard, or for recited and padded answers a rule of the scoring policy, says why.
+        assert feedback.guards or any(a.effect in {"max 1", "max 2"} for a in feedback.score_adjustments), case_id
+        assert feedback.strengths == [], case_id  # no praise for what is not there
+        checked += 1
+    assert checked >= 12
 
 
 def test_the_headline_is_made_from_the_counts_shown(golden_feedback: list[tuple[str, str, Feedback]]) -> None:
