@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import socket
@@ -10,15 +11,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import typer.testing
 
 from interviewer.corpus import Corpus, RoleCorpus, load_corpus
 from interviewer.graders import OfflineGrader
 
 ROOT = Path(__file__).resolve().parent.parent
-# Tests may use both cores for the embedding model (the product default is one thread).
-os.environ.setdefault("INTERVIEWER_EMBED_THREADS", "2")
+# Tests may use both cores for the embedding model (the product default is one thread), unless
+# pytest-xdist already runs one test process per core.
+os.environ.setdefault("INTERVIEWER_EMBED_THREADS", "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2")
 # One throwaway cache of offline feedback for the whole session, never the developer's own.
 os.environ["INTERVIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="interviewer-test-cache-")
+
+
+# typer builds the click command from the app's signatures on every `CliRunner.invoke` (about 35 ms of
+# annotation evaluation each time, hundreds of times a run); a click command is reusable, so build it once.
+typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)  # type: ignore[attr-defined]
 
 
 class NetworkBlocked(RuntimeError):

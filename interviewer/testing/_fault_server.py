@@ -212,7 +212,11 @@ class FaultServer:
             pass
 
     def start(self) -> FaultServer:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="fault-server", daemon=True)
+        # socketserver checks for shutdown every poll_interval (0.5 s by default): every test that
+        # stops a server paid up to that much.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="fault-server", daemon=True
+        )
         self._thread.start()
         return self
 
