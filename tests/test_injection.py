@@ -46,12 +46,17 @@ VARIANTS = {
 }
 
 
-@pytest.mark.parametrize("place", ["end", "own-line", "inline"])
-@pytest.mark.parametrize("variant", list(VARIANTS.values()), ids=list(VARIANTS))
+PLACED = [
+    pytest.param(variant, place, id=f"{name}-{place}")
+    for name, variant in VARIANTS.items()
+    for place in ("end", "own-line", "inline")
+    if not (place == "inline" and "\n" in variant)  # a block of lines is not written inside a sentence
+]
+
+
+@pytest.mark.parametrize(("variant", "place"), PLACED)
 def test_disguised_injections_are_set_aside(variant: str, place: str) -> None:
     first, second = ANSWER.split(". ", 1)
-    if place == "inline" and "\n" in variant:
-        pytest.skip("a block of lines is not written inside a sentence")
     answer = {
         "end": f"{ANSWER}\n{variant}",
         "own-line": f"{first}.\n\n{variant}\n\n{second}",  # a paragraph of its own
