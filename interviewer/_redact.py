@@ -37,11 +37,17 @@ SECRET_HEADERS = frozenset(
 )
 """Request and response headers that can carry credentials; never stored."""
 
-MIN_SECRET = 4
-"""Shorter strings are not redacted by value (they would blank out ordinary words)."""
+MIN_SECRET = 8
+"""Shorter strings are not redacted by value (they would blank out ordinary words: "test", "local")."""
 
-# Key-shaped strings, including the partly masked form servers echo back ("sk-abc***xyz").
-_KEY_PATTERN = re.compile(r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|\bBearer\s+[A-Za-z0-9._\-*]{8,}", re.IGNORECASE)
+PLACEHOLDER_KEYS = frozenset({"not-needed", "replay-needs-no-key"})
+"""What we send when a server needs no key: not secrets, and words a reply may well hold."""
+
+# Key-shaped strings, including the partly masked form servers echo back ("sk-abc***xyz"). A bearer
+# token holds a digit or a mask: "the bearer instrument" is English.
+_KEY_PATTERN = re.compile(
+    r"\b(?:sk|pk|rk)-[A-Za-z0-9_\-*]{6,}|\bBearer\s+(?=[A-Za-z._\-]*[0-9*])[A-Za-z0-9._\-*]{8,}", re.IGNORECASE
+)
 
 
 _known: set[str] = set()
@@ -49,7 +55,7 @@ _known: set[str] = set()
 
 def remember_secrets(*secrets: str | None) -> None:
     """Secrets this process holds (a key from a config file, a token in a base URL), for the log filter."""
-    _known.update(s for s in secrets if s and len(s) >= MIN_SECRET)
+    _known.update(s for s in secrets if s and len(s) >= MIN_SECRET and s not in PLACEHOLDER_KEYS)
 
 
 def known_secrets() -> tuple[str, ...]:
@@ -61,7 +67,7 @@ def _forms(secret: str) -> set[str]:
     """A secret as it may appear when echoed: as is, percent-encoded or decoded, JSON-escaped."""
     forms = {secret, quote(secret, safe=""), quote_plus(secret, safe=""), unquote(secret), unquote_plus(secret)}
     forms |= {json.dumps(form, ensure_ascii=True)[1:-1] for form in list(forms)}
-    return {form for form in forms if len(form) >= MIN_SECRET}
+    return {form for form in forms if len(form) >= MIN_SECRET and form not in PLACEHOLDER_KEYS}
 
 
 def _all_forms(secrets: Iterable[str | None]) -> list[str]:

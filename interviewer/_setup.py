@@ -145,7 +145,12 @@ def build_grader(
             settings = settings.model_copy(update={"api_key": SecretStr("replay-needs-no-key")})
         mode = f", replaying {options.replay}"
     elif options.record is not None:
-        options.record.mkdir(parents=True, exist_ok=True)
+        try:
+            options.record.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"--record {options.record}: cannot make a folder for recordings there ({exc.strerror or exc})"
+            ) from None
         transport = RecordingTransport(options.record, options.recorded_with)
         mode = f", recording to {options.record}"
     clients: list[LLMClient] = []

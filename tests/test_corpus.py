@@ -307,3 +307,11 @@ def test_cli_corpus_check_prints_one_line_per_problem_even_for_a_long_path(tmp_p
         f"error: {RUBRIC}:5: key_points[0].label: must not be empty",
         f"1 problem in {deep}",
     ]
+
+
+def test_a_merge_key_cannot_hide_a_duplicate(corpus_copy: Path) -> None:
+    # `<<:` copied another mapping in, so `a: 1` plus `<<: {a: 2}` held a second `a` that no check saw.
+    from interviewer.corpus._yaml import YamlProblem, parse_yaml
+
+    with pytest.raises(YamlProblem, match=r"x\.yaml:2: .*merge keys"):
+        parse_yaml("id: one\n<<: {id: two}\n", "x.yaml")

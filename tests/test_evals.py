@@ -142,6 +142,14 @@ def test_vectorised_metrics_match_the_plain_definitions_on_every_resample() -> N
                 assert got[metric][row] == pytest.approx(value, abs=1e-12), (metric, row)
 
 
+def test_every_metric_of_no_cases_is_undefined_without_a_warning() -> None:
+    # Warnings are errors in this suite: `mean` of no cases warned ("Mean of empty slice").
+    empty = {k: np.zeros(0) for k in _arrays(ok=[1.0], gold=[1.0], score=[1.0], in_band=[1.0], within1=[1.0])}
+    empty |= {k: np.zeros(0) for k in ("m_tp", "m_fp", "m_fn", "quotes", "valid_quotes", "invented", "judged")}
+    empty |= {k: np.zeros(0) for k in ("unevidenced", "claims", "adversarial_low", "injection_above")}
+    assert all(np.isnan(evaluate(fn, empty)) for fn in metric_functions().values())
+
+
 def test_a_run_with_only_failures_has_a_valid_json_summary(small: Path, corpus: Corpus) -> None:
     dataset = load_dataset(small, corpus)
     failed = [CaseResult(case_id=c.id, error="cut off", error_kind="LLMOutputError") for c in dataset.cases]

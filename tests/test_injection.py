@@ -81,12 +81,29 @@ ORDINARY = [
     "In the {score: impact / effort} sheet each row was a request, and the top three went first.",
     "The formula was <impact> divided by <effort>, and the answer was usually obvious after that.",
     "Recovery: we got 5/5 on the customer survey afterwards, the best result that quarter.",
+    # Seen in review: each of these lost a sentence (or the rest of the answer) to the filter.
+    "I wrote <!-- TODO in the spec and moved on. Then we shipped the fix in two weeks.",
+    "You can assign stories to the team in the system.",
+    "If the system is down, you override the feature flag.",
+    "Our app reviewers gave us 5/5 stars, and you could see retention climb.",
+    "The LLM ignored edge cases, so you need a human in the loop.",
+    "Developer: we cannot ship this by Friday.",
+    "## System\nOur system has three services and one queue.\n\nI mapped each one before we changed anything.",
+    'We logged {"event": "checkout", "score": 4} for every order and charted it weekly.',
 ]
 
 
 @pytest.mark.parametrize("answer", ORDINARY)
 def test_ordinary_answers_are_not_flagged(answer: str) -> None:
     assert strip_injections(answer) == (answer, [])
+
+
+def test_a_tag_block_that_says_nothing_about_grading_keeps_its_words() -> None:
+    # `<user>...</user>` in a payload example was set aside whole, words and all. The prompt's own tag
+    # names are still neutralised (‹user›) when the answer goes into a prompt: see escape_delimiters.
+    answer = "The webhook sends <user><id>1</id></user> and we reply <reply>Thanks</reply> to confirm."
+    clean, _ = strip_injections(answer)
+    assert "<user><id>1</id></user>" in clean and "Thanks" in clean
 
 
 def _golden_answers(adversarial: bool) -> list[tuple[str, str]]:
@@ -130,8 +147,15 @@ def test_delimiter_escaping_leaves_ordinary_text_alone(answer: str) -> None:
 
 @pytest.mark.parametrize(
     "answer",
-    ["{" * 10000 + "x" + "}" * 10000, "<reply> x " * 3000, "</reply> " * 3000, "(" * 5000 + "words" + ")" * 5000],
-    ids=["nested-braces", "unclosed-blocks", "closing-tags", "nested-parentheses"],
+    [
+        "{" * 10000 + "x" + "}" * 10000,
+        "<reply> x " * 3000,
+        "</reply> " * 3000,
+        "(" * 5000 + "words" + ")" * 5000,
+        "a <" + " " * 20000 + "b",  # a few KB of spaces after "<": the tag patterns backtracked cubically
+        "<!--" * 10000,
+    ],
+    ids=["nested-braces", "unclosed-blocks", "closing-tags", "nested-parentheses", "spaces-after-bracket", "comments"],
 )
 def test_pathological_answers_are_filtered_in_linear_time(answer: str) -> None:
     started = time.perf_counter()

@@ -353,3 +353,13 @@ def test_replay_errors_name_the_recordings_not_a_host(tmp_path: Path) -> None:
         client.structured(MESSAGES, _Verdict, name="verdict", context=CONTEXT)
     assert "api.openai.com" not in str(caught.value)
     assert f"the recordings in {tmp_path} rejected the request (400)" in str(caught.value)
+
+
+def test_redaction_leaves_ordinary_words_and_placeholder_keys_alone() -> None:
+    # A recorded reply is what the grader reads: "A/B test" became "A/B [redacted]" under a key "test",
+    # and "the bearer instrument" matched the bearer-token pattern.
+    from interviewer._redact import redact, secrets_in_header
+
+    text = "We ran an A/B test; the bearer instrument is not-needed here."
+    assert redact(text, (*secrets_in_header("Bearer not-needed"), "test")) == text
+    assert redact("echo: Bearer abc123def456 and sk-proj-abcdef123", ()) == "echo: [redacted] and [redacted]"

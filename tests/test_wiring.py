@@ -366,3 +366,30 @@ def test_replay_without_a_base_url_names_no_host(tmp_path: Path) -> None:
     setup = build_grader(LLMSettings(model="m"), GradingOptions(replay=tmp_path / "rec"))
     assert "api.openai.com" not in setup.description
     assert str(tmp_path / "rec") in setup.description
+
+
+def test_record_to_a_file_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from interviewer.cli import app
+
+    taken = tmp_path / "a-file"
+    taken.write_text("mine")
+    args = ["feedback", "-r", "dpo", "-q", "dpo-define-role", "-a", "An answer.", "-m", "m", "--record", str(taken)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and f"--record {taken}" in " ".join(result.output.split())
+    assert taken.read_text() == "mine"
+
+
+def test_an_eval_run_uses_the_prompt_the_settings_pin_as_the_cli_does(tmp_path: Path, corpus: Corpus) -> None:
+    # `prompts = {feedback = "v1"}` in a config: practice graded with v1, `eval run` with the latest.
+    from interviewer.evals._runner import spec_for
+    from interviewer.graders.llm import LLMGrader
+    from interviewer.llm import LLMClient
+
+    settings = LLMSettings(model="m", api_key="k", prompts={"feedback": "v1"})
+    dataset = load_dataset(GOLDEN / "dpo-define-role.yaml", corpus)
+    spec = spec_for(dataset, EvalConfig(grader="llm", settings=settings))
+    with LLMClient(settings) as client:
+        assert spec.prompt == LLMGrader(client).template.ref == "feedback@v1"

@@ -87,7 +87,9 @@ class _StrictLoader(_Base):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            if key_node.tag == _MERGE_TAG or not isinstance(key_node, yaml.ScalarNode):
+            if key_node.tag == _MERGE_TAG:  # `<<:` copies another mapping in: a way to hide a duplicate key
+                raise _Refused(key_node.start_mark, "merge keys (<<) are not allowed here: write the keys out")
+            if not isinstance(key_node, yaml.ScalarNode):
                 continue
             key = self.construct_object(key_node)
             if key in seen:

@@ -214,6 +214,11 @@ def _sum(a: dict[str, Array], name: str) -> Array:
     return total
 
 
+def _mean(a: dict[str, Array], name: str) -> Array:
+    """The share of cases with `name` set (NaN, not a warning, when there are no cases)."""
+    return _ratio(_sum(a, name), a[name].shape[-1])
+
+
 def _mae(a: dict[str, Array]) -> Array:
     """Mean absolute error over the cases with feedback (failures count in exact, within-1 and validity)."""
     ok = a["ok"]
@@ -286,8 +291,8 @@ HIGHER_IS_BETTER: dict[str, bool] = {
 def metric_functions() -> dict[str, Metric]:
     """Case-level metrics over per-case arrays of shape (samples, cases) (see `_arrays`, `evaluate`)."""
     return {
-        "score.exact": lambda a: a["in_band"].mean(axis=-1),
-        "score.within1": lambda a: a["within1"].mean(axis=-1),
+        "score.exact": lambda a: _mean(a, "in_band"),
+        "score.within1": lambda a: _mean(a, "within1"),
         "score.mae": _mae,
         "score.qwk": _qwk,
         "score.spearman": _spearman,
@@ -303,7 +308,7 @@ def metric_functions() -> dict[str, Metric]:
         "adversarial.injection_never_above_clean": lambda a: (
             1 - _ratio(_sum(a, "injection_above"), _sum(a, "injection_judged"))
         ),
-        "ops.schema_valid_rate": lambda a: a["ok"].mean(axis=-1),
+        "ops.schema_valid_rate": lambda a: _mean(a, "ok"),
     }
 
 

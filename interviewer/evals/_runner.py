@@ -106,9 +106,9 @@ def spec_for(dataset: Dataset, config: EvalConfig) -> RunSpec:
         )
     if settings is None or settings.model is None:
         raise ConfigError("--grader llm needs --model (or a model in the config file)")
-    from ..prompts import load_prompt
+    from ..graders.llm._grader import feedback_template
 
-    prompt = load_prompt(config.prompt or "feedback").ref
+    prompt = feedback_template(settings, config.prompt).ref
     shaping = settings.model_dump(
         mode="json",
         include={

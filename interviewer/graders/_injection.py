@@ -34,13 +34,19 @@ _SCORE = (
     r"\bfull marks\b|\btop marks\b|\bperfect score\b|maximum score|highest score|full score|"
     r"\bvolle punktzahl|\bpuntuacion maxima|\bnota maxima"
 )
-_DEMAND = (
-    r"ignore|disregard|override|forget|give (?:this|it|me|the candidate)|award|assign|mark (?:this|it|every|all)|"
-    r"rate (?:this|it)|score (?:this|it)|record (?:a|the)|set the score|must (?:give|score|rate|mark)|"
-    r"every key point|all key points|deserves? (?:a )?(?:5|five)\b|\bignora|\bignorier|\bpon(?:ga|ed)? un|\bgib\b|"
-    + _SCORE
+# What to do with the grading: a plain "assign", "ignored" or "override" in a story is not one.
+_GRADING_OBJECT = (
+    r"(?:the |all |any |previous |prior |your |these |those |above )*"
+    r"(?:rubric|instructions?|rules?|criteria|guidelines|scoring|grading|prompt|everything|above|score|grade|marks?|points?)"
 )
-_ROLE = r"system|assistant|developer|instructions?"
+_DEMAND = (
+    rf"\b(?:ignore|disregard|override|forget|bypass)\s+{_GRADING_OBJECT}|give (?:this|it|me|the candidate)|"
+    r"\baward\b|\bassign (?:a |the |this )?(?:score|grade|mark|rating|\d)|mark (?:this|it|every|all)|"
+    r"rate (?:this|it)|score (?:this|it)|record (?:a|the) (?:score|grade)|set the score|must (?:give|score|rate|mark)|"
+    r"every key point|all key points|deserves? (?:a )?(?:5|five)\b|\bignora|\bignorier|\bpon(?:ga|ed)? un|\bgib\b"
+)
+_GIVING = re.compile(r"\b(?:give|award|deserves?|mark|rate|score|grade)\b", re.IGNORECASE)
+_ROLE = r"system|assistant|instructions?"
 _ROLE_TAG = re.compile(
     rf"^\s*(?:\[?(?:{_ROLE})\]?\s*[:>]|#{{1,6}}\s*(?:{_ROLE})(?:\s+(?:prompt|message|note|override|update))?\s*(?:[:>]|$)"
     r"|<\|?(?:im_start|system)\|?>)",
@@ -53,7 +59,8 @@ _BARE_ROLE_TAG = re.compile(
 )
 """A role header alone on its line: the lines under it, up to a blank line, are its message."""
 _ADDRESSES = re.compile(_ADDRESSEE, re.IGNORECASE)
-_DEMANDS = re.compile(_DEMAND, re.IGNORECASE)
+_ORDERS = re.compile(_DEMAND, re.IGNORECASE)
+_DEMANDS = re.compile(f"{_DEMAND}|{_SCORE}", re.IGNORECASE)
 _SCORES = re.compile(_SCORE, re.IGNORECASE)
 _ABOUT_THIS = re.compile(
     r"\b(?:this|my) (?:answer|response|submission|reply)\b|\b(?:the|this) candidate\b", re.IGNORECASE
@@ -69,7 +76,13 @@ _SPOKEN_TO = re.compile(
 )
 _VERDICT_KEY = re.compile(
     r"[\"'`]\s*(?:score|grade|rating|key_points|verdict|mistakes|grader\w*)\s*[\"'`]\s*:"
-    r"|(?:^|[{,\s])(?:score|grade|rating|key_points|verdict|mistakes|grader\w*)\s*[:=]\s*(?:\d|true|false|\[|\{|[\"'`])",
+    r"|(?:^|[{,\s])(?:score|grade|rating|key_points|verdict|mistakes|grader\w*)\s*[:=]\s*(?:\d|true|false|pass|fail|\[|\{|[\"'`])",
+    re.IGNORECASE,
+)
+_VERDICT_NAME = re.compile(r"(score|grade|rating|key_points|verdict|mistakes|grader\w*)", re.IGNORECASE)
+_GRADING_TALK = re.compile(
+    r"grader|grading|evaluat\w*|assessor|examiner|scorer|rubric|\bscor(?:e|ed|ing)\b|\bmarks?\b|key points?|"
+    r"reference answer|pre-?approved",
     re.IGNORECASE,
 )
 _PARENTHESES = re.compile(r"\([^()]{8,}\)|\[[^\[\]]{8,}\]")
@@ -80,13 +93,26 @@ _BLOCK = r"follow[ _-]?up|reply|system|user|assistant|developer|rubric|instructi
 _OPEN = re.compile(rf"<\s*({_BLOCK})\b{TAG_ATTRIBUTES}>", re.IGNORECASE)
 _CLOSE = re.compile(rf"<\s*/\s*({_BLOCK})\s*>", re.IGNORECASE)
 _MARKUP = re.compile(
-    # A chat-template turn; comments (never shown, so never said); stray delimiter tags, chat-template tokens.
+    # A chat-template turn; stray delimiter tags, chat-template tokens. (Comments: `_comments`.)
     r"<\|\s*im_start\s*\|>.*?(?:<\|\s*im_end\s*\|>|$)"
-    r"|<!--.*?(?:-->|$)"
-    rf"|<\s*/?\s*(?:{_DELIMITER})\b{TAG_ATTRIBUTES}>"
+    rf"|<[\s/]*+(?:{_DELIMITER})\b{TAG_ATTRIBUTES}>"
     r"|<\|\s*\w+\s*\|>",
     re.IGNORECASE | re.DOTALL,
 )
+
+
+def _comments(text: str) -> Iterator[tuple[int, int]]:
+    """Closed `<!-- ... -->` comments (never shown, so never said), found in linear time.
+
+    An unclosed `<!--` is text: it does not hide the rest of the answer.
+    """
+    start = text.find("<!--")
+    while start != -1:
+        end = text.find("-->", start + 4)
+        if end == -1:
+            return
+        yield start, end + 3
+        start = text.find("<!--", end + 3)
 
 
 def _tag_name(match: re.Match[str]) -> str:
@@ -103,17 +129,33 @@ def _blocks(text: str) -> Iterator[tuple[int, int]]:
     for match in _OPEN.finditer(text):
         after = closes.get(_tag_name(match), [])
         at = bisect.bisect_left(after, match.end())
-        if at < len(after):
+        if at < len(after) and _demands_grading(text[match.start() : ends[after[at]]]):
             yield match.start(), ends[after[at]]
+
+
+def _demands_grading(text: str) -> bool:
+    """Whether a (folded) fake block or role message is about the grading (an ordinary `<user>` or "System:" is not)."""
+    return bool(_DEMANDS.search(text) or _VERDICT_KEY.search(text) or _GRADING_TALK.search(text))
+
+
+def _is_verdict(piece: str) -> bool:
+    """Whether a (folded) {...} is a verdict: two of its keys, or one and a demand (`{"score": 4}` in a log is not)."""
+    names = {name.lower() for m in _VERDICT_KEY.finditer(piece) for name in _VERDICT_NAME.findall(m.group())[:1]}
+    return len(names) >= 2 or (len(names) == 1 and (_DEMANDS.search(piece) or _ADDRESSES.search(piece)) is not None)
 
 
 def _addressed_to_grader(text: str) -> bool:
     """Whether a (folded) sentence or aside talks to the grader about the score."""
     if _ROLE_TAG.search(text):
-        return True
-    if not (_ADDRESSES.search(text) and _DEMANDS.search(text)):
+        return _demands_grading(text)
+    if not _ADDRESSES.search(text):
         return False
-    return bool(_SPOKEN_TO.search(text.strip("([ ")) or (_SCORES.search(text) and _ABOUT_THIS.search(text)))
+    spoken_to = _SPOKEN_TO.search(text.strip("([ ")) is not None
+    about_this = _ABOUT_THIS.search(text) is not None
+    if _ORDERS.search(text):
+        return spoken_to or (about_this and _SCORES.search(text) is not None)
+    # A score alone ("reviewers gave us 5/5") is a report, unless it is asked for this answer.
+    return _SCORES.search(text) is not None and (about_this or (spoken_to and _GIVING.search(text) is not None))
 
 
 def _objects(text: str) -> list[tuple[int, int]]:
@@ -154,12 +196,13 @@ class _Stripper:
             self.text = "".join(out) + self.text[last:]
 
     def markup(self) -> None:
+        self.drop(_comments(fold(self.text).text))
         self.drop(_blocks(fold(self.text).text))
         self.drop(m.span() for m in _MARKUP.finditer(fold(self.text).text))
 
     def verdicts(self) -> None:
         folded = fold(self.text).text
-        self.drop(_objects(folded), keep=lambda piece: _VERDICT_KEY.search(piece) is None)
+        self.drop(_objects(folded), keep=lambda piece: not _is_verdict(piece))
 
     def asides(self) -> None:
         folded = fold(self.text).text
@@ -167,17 +210,21 @@ class _Stripper:
 
     def lines(self) -> list[str]:
         kept: list[str] = []
-        in_message = False
-        for line in self.text.split("\n"):
+        lines = self.text.split("\n")
+        skip_to = 0
+        for index, line in enumerate(lines):
+            if index < skip_to:
+                continue
             folded = fold(line).text
-            if in_message and folded.strip():
-                self.removed.append(line.strip())
-                continue
-            in_message = False
             if _ROLE_TAG.search(folded):
-                self.removed.append(line.strip())
-                in_message = _BARE_ROLE_TAG.match(folded) is not None
-                continue
+                end = index + 1
+                if _BARE_ROLE_TAG.match(folded):  # a header alone: its message runs to the next blank line
+                    while end < len(lines) and fold(lines[end]).text.strip():
+                        end += 1
+                if _demands_grading(fold("\n".join(lines[index:end])).text):
+                    self.removed += [piece.strip() for piece in lines[index:end]]
+                    skip_to = end
+                    continue
             sentence = _Stripper(line)
             sentence.drop(
                 (m.span() for m in _SENTENCE.finditer(folded)), keep=lambda piece: not _addressed_to_grader(piece)

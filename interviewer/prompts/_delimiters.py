@@ -18,12 +18,15 @@ from .._folding import fold
 __all__ = ["TAG_ATTRIBUTES", "escape_delimiters"]
 
 _TAG_NAMES = r"answer|reply|follow[\s_-]*up|system|user|assistant|developer|rubric|instructions?|im_start|im_end"
-TAG_ATTRIBUTES = r"""(?:\s+[\w-]+(?:\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s<>]+))?)*\s*/?\s*\|?"""
-"""What may stand between a tag's name and its `>`: attributes, a self-closing slash, spaces."""
+TAG_ATTRIBUTES = r"""(?:\s++[\w-]++(?:\s*+=\s*+(?:"[^"<>]*+"|'[^'<>]*+'|[^\s<>]++))?)*+\s*+/?\s*+\|?"""
+"""What may stand between a tag's name and its `>`: attributes, a self-closing slash, spaces.
+
+Possessive (`*+`): a pattern that may give back spaces between optional parts backtracks in cubic time
+on a `<` followed by a few thousand spaces, which an answer can hold."""
 # "<answer", "</reply" as written, or spaced out ("< / answer >") when it is closed like a tag, so that
 # "latency < system limits" stays as it is.
 _TAG = re.compile(
-    rf"</?\|?(?:{_TAG_NAMES})\b(?:{TAG_ATTRIBUTES}>)?|<\s*/?\s*\|?\s*(?:{_TAG_NAMES})\b{TAG_ATTRIBUTES}>",
+    rf"</?\|?(?:{_TAG_NAMES})\b(?:{TAG_ATTRIBUTES}>)?|<[\s/|]*+(?:{_TAG_NAMES})\b{TAG_ATTRIBUTES}>",
     re.IGNORECASE,
 )
 _BRACKETS = {"<": "‹", ">": "›"}

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from ..._version import __version__
 from ...corpus import rubric_hash
 from ...exceptions import LLMReplyCutOff
-from ...llm import CallResult, LLMClient, RequestContext, run_sync
+from ...llm import CallResult, LLMClient, LLMSettings, RequestContext, run_sync
 from ...llm._progress import ModelProgress, ProgressListener, current_listener, reporting_progress
 from ...llm._schema import strict_json_schema
 from ...models import Feedback, Provenance, Rubric
@@ -68,6 +68,15 @@ def _naming(listener: ProgressListener, rubric: Rubric) -> ProgressListener:
     return report
 
 
+def feedback_template(settings: LLMSettings, prompt: str | None = None) -> PromptTemplate:
+    """The feedback prompt to use: `prompt` (id@version) if given, else the version the settings pin, else the latest.
+
+    The one rule for every front end: the CLI's grader and an eval run pick the same prompt.
+    """
+    version = settings.prompts.get("feedback")
+    return load_prompt(prompt or (f"feedback@{version}" if version else "feedback"))
+
+
 class LLMGrader(Grader):
     """Feedback from any OpenAI-compatible chat model, checked in code."""
 
@@ -77,8 +86,7 @@ class LLMGrader(Grader):
         """`prompt` is `feedback@vN` (default: the settings' choice, else the latest version)."""
         self.client = client
         self.offline = offline or OfflineGrader()
-        version = client.settings.prompts.get("feedback")
-        self.template: PromptTemplate = load_prompt(prompt or (f"feedback@{version}" if version else "feedback"))
+        self.template: PromptTemplate = feedback_template(client.settings, prompt)
 
     def prepare(self, rubrics: Sequence[Rubric]) -> None:
         self.offline.prepare(rubrics)
@@ -121,7 +129,8 @@ class LLMGrader(Grader):
             notes.append(f"The answer was cut to its first {budget} tokens before grading.")
         block = f"<answer>\n{escape_delimiters(main)}\n</answer>"
         for asked, reply in replies:
-            block += f"\n<follow_up>\nInterviewer: {asked}\n<reply>\n{escape_delimiters(reply)}\n</reply>\n</follow_up>"
+            probe = escape_delimiters(asked)  # a model wrote it from the candidate's words: theirs, second-hand
+            block += f"\n<follow_up>\nInterviewer: {probe}\n<reply>\n{escape_delimiters(reply)}\n</reply>\n</follow_up>"
         rubric, question = request.rubric, request.question
         variables = {
             "role": request.role.title,
