@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import json
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
+from statistics import mean
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
+from interviewer.corpus import Corpus
+from interviewer.evals import load_dataset
+from interviewer.evals._dataset import Case
 from interviewer.evals._metrics import TIMING_KEYS
+from interviewer.evals._runner import request_for
+from interviewer.graders import OfflineGrader
+from interviewer.graders._policy import SCORE_LABELS
+from interviewer.models import AdversarialKind, Feedback, KeyPointStatus, Tier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from golden_original import write_original
@@ -28,7 +37,8 @@ FIXTURES = ROOT / "evals" / "fixtures" / "llama"
 runner = CliRunner()
 # Every test here grades the golden answers offline (the LLM grader runs the offline checks too), in
 # process: with `--dist loadfile` the file runs on one worker and the sentence vectors are embedded
-# once (worker processes each embed afresh; they are tested in test_evals.py).
+# once (worker processes each embed afresh; they are tested in test_evals.py). The properties every
+# golden answer's offline feedback must have are at the end, for the same reason.
 
 
 def _comparable(summary: dict[str, Any]) -> dict[str, Any]:
@@ -133,3 +143,102 @@ def test_the_qwen_golden_run_replays_to_its_committed_metrics(tmp_path: Path, ru
     replayed = _run(_qwen(committed["run"]["prompt"]), tmp_path / "run")
     assert _comparable(replayed) == _comparable(committed)
     assert committed["completed"] == committed["cases"]
+
+
+# -- the offline grader over every golden answer ------------------------------------------------------
+# Here, not in test_trust.py: this file already embeds every golden answer (the offline run above, and
+# the LLM grader's own offline checks), and a file's tests share one process (`--dist loadfile`).
+
+
+@pytest.fixture(scope="module")
+def golden_cases(corpus: Corpus) -> dict[str, Case]:
+    return {c.id: c for c in load_dataset(ROOT / "evals" / "golden", corpus).cases}
+
+
+@pytest.fixture(scope="module")
+def golden_feedback(
+    corpus: Corpus, grader: OfflineGrader, golden_cases: dict[str, Case]
+) -> list[tuple[str, str, Feedback]]:
+    """Every golden answer graded offline, once for the module (the tests below read it)."""
+    return [(c.id, c.case.answer, grader.grade(request_for(c, corpus))) for c in golden_cases.values()]
+
+
+def test_strong_answers_score_above_weak_ones(
+    golden_feedback: list[tuple[str, str, Feedback]], golden_cases: dict[str, Case]
+) -> None:
+    scores: dict[str, dict[Tier, int]] = defaultdict(dict)
+    for case_id, _, feedback in golden_feedback:
+        case = golden_cases[case_id]
+        if case.case.tier is not None and not case.case.variant_of:
+            scores[case.question.id][case.case.tier] = feedback.score
+    ranked = {q: s for q, s in scores.items() if {Tier.strong, Tier.weak} <= s.keys()}
+    assert len(ranked) >= 10
+    for qid, by_tier in ranked.items():
+        assert by_tier[Tier.strong] > by_tier[Tier.weak], (qid, by_tier)
+    full = [s for s in ranked.values() if len(s) == len(Tier)]
+    means = {tier: mean(s[tier] for s in full) for tier in Tier}
+    assert means[Tier.strong] > means[Tier.adequate] > means[Tier.weak], means
+
+
+def test_adversarial_answers_stay_at_or_below_the_weak_band(
+    golden_feedback: list[tuple[str, str, Feedback]], golden_cases: dict[str, Case]
+) -> None:
+    checked = 0
+    for case_id, _, feedback in golden_feedback:
+        kind = golden_cases[case_id].case.adversarial
+        if kind in {None, AdversarialKind.prompt_injection, AdversarialKind.evasive}:
+            continue
+        assert feedback.score <= 2, (case_id, feedback.score, feedback.guards)
+        # A guard, or for recited and padded answers a rule of the scoring policy, says why.
+        assert feedback.guards or any(a.effect in {"max 1", "max 2"} for a in feedback.score_adjustments), case_id
+        assert feedback.strengths == [], case_id  # no praise for what is not there
+        checked += 1
+    assert checked >= 12
+
+
+def test_the_headline_is_made_from_the_counts_shown(golden_feedback: list[tuple[str, str, Feedback]]) -> None:
+    for case_id, _, feedback in golden_feedback:
+        covered = sum(k.status is KeyPointStatus.covered for k in feedback.key_points)
+        assert feedback.headline.startswith(SCORE_LABELS[feedback.score]), (case_id, feedback.headline)
+        if not any(g.cap <= 1 for g in feedback.guards):
+            assert f"covers {covered} of {len(feedback.key_points)} key points" in feedback.headline, case_id
+        if feedback.score >= 4:
+            assert covered * 2 >= len(feedback.key_points), (case_id, feedback.score, covered)
+
+
+def test_no_sentence_backs_more_than_two_points(golden_feedback: list[tuple[str, str, Feedback]]) -> None:
+    for case_id, _, feedback in golden_feedback:
+        counts = Counter(k.evidence for k in feedback.key_points if k.evidence)
+        assert not counts or max(counts.values()) <= 2, (case_id, counts)
+
+
+def test_every_cap_and_adjustment_is_listed(golden_feedback: list[tuple[str, str, Feedback]]) -> None:
+    for case_id, _, feedback in golden_feedback:
+        assert feedback.score_from_coverage is not None
+        if feedback.score != feedback.score_from_coverage:
+            assert feedback.score_adjustments, case_id
+        for adjustment in feedback.score_adjustments:
+            assert adjustment.effect.startswith(("max ", "+", "-")), adjustment
+
+
+def test_translations_score_within_one_and_say_what_was_not_assessed(
+    golden_feedback: list[tuple[str, str, Feedback]], corpus: Corpus
+) -> None:
+    dataset = {c.id: c for c in load_dataset(ROOT / "evals" / "golden", corpus).cases}
+    scores = {case_id: feedback for case_id, _, feedback in golden_feedback}
+    translated = [c for c in dataset.values() if c.case.translation_of]
+    assert len(translated) >= 4
+    # Measured (docs/offline-grader.md): not always within one of English, so the feedback says so plainly.
+    for case in translated:
+        english = scores[case.case.translation_of or ""]
+        assert abs(scores[case.id].score - english.score) <= 2, (case.id, scores[case.id].score, english.score)
+        notice = [n for n in scores[case.id].not_assessed if "not in English" in n]
+        assert notice and "answer in English" in notice[0], case.id
+        assert not any("STAR" in tip for tip in scores[case.id].improvements), case.id
+        assert not any("not in English" in n for n in english.not_assessed)
+
+
+def test_not_assessed_reads_as_sentences(golden_feedback: list[tuple[str, str, Feedback]]) -> None:
+    for _, _, feedback in golden_feedback:
+        for line in feedback.not_assessed:
+            assert ".;" not in line and ".." not in line, line

@@ -23,8 +23,8 @@ from interviewer.models import EvalFile, Feedback, GuardKind, KeyPointStatus, Ti
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "evals" / "golden"
-# Tests over the whole golden set (tiers in order, adversarial answers kept low) are in test_trust.py,
-# which grades it once.
+# Tests over the whole golden set (tiers in order, adversarial answers kept low) are in
+# test_eval_recorded.py, which grades it once.
 
 
 def _golden(question: str) -> EvalFile:
