@@ -10,7 +10,10 @@ from typing import Any
 from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 __all__ = [
+    "NO_KEY",
+    "PLACEHOLDER_KEYS",
     "REDACTED",
+    "REPLAY_KEY",
     "SECRET_HEADERS",
     "known_secrets",
     "redact",
@@ -40,7 +43,11 @@ SECRET_HEADERS = frozenset(
 MIN_SECRET = 8
 """Shorter strings are not redacted by value (they would blank out ordinary words: "test", "local")."""
 
-PLACEHOLDER_KEYS = frozenset({"not-needed", "replay-needs-no-key"})
+NO_KEY = "not-needed"
+"""Sent to a local server that needs no key (the SDK insists on one)."""
+REPLAY_KEY = "replay-needs-no-key"
+"""Given to the SDK in replay, where nothing leaves the machine."""
+PLACEHOLDER_KEYS = frozenset({NO_KEY, REPLAY_KEY})
 """What we send when a server needs no key: not secrets, and words a reply may well hold."""
 
 # Key-shaped strings, including the partly masked form servers echo back ("sk-abc***xyz"). A bearer

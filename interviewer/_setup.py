@@ -128,7 +128,7 @@ def build_grader(
             raise ConfigError("--record and --replay need --model: the recordings are of a model's replies")
         return GradingSetup((offline,) * options.repeat, TemplateFollowUps(), None, settings, "offline grader")
 
-    from ._redact import remember_secrets, secrets_in_url
+    from ._redact import REPLAY_KEY, remember_secrets, secrets_in_url
     from .graders.llm import LLMGrader
     from .recording import RecordingTransport, ReplayTransport
 
@@ -142,7 +142,7 @@ def build_grader(
             raise ConfigError(f"--replay {options.replay}: no such folder of recordings")
         transport = ReplayTransport(options.replay)
         if settings.api_key is None:  # nothing leaves the machine in replay; the SDK still wants a key
-            settings = settings.model_copy(update={"api_key": SecretStr("replay-needs-no-key")})
+            settings = settings.model_copy(update={"api_key": SecretStr(REPLAY_KEY)})
         mode = f", replaying {options.replay}"
     elif options.record is not None:
         try:

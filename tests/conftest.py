@@ -96,6 +96,19 @@ def grader() -> OfflineGrader:
 
 
 @pytest.fixture
+def small(tmp_path: Path) -> Path:
+    """A dataset of ten golden cases: the original five of two questions (issue 9's probes come after)."""
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    for name in ("dpo-prioritise-urgent.yaml", "pom-pricing-config-error.yaml"):
+        shutil.copy(ROOT / "evals" / "golden" / name, folder / name)
+    path = folder / "dpo-prioritise-urgent.yaml"
+    text = path.read_text()
+    path.write_text(text[: text.index("  - id: dpo-prioritise-urgent-rice-applied")])
+    return folder
+
+
+@pytest.fixture
 def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     """A writable copy of the bundled corpus and rubrics, to break on purpose."""
     root = tmp_path / "data"

@@ -18,7 +18,7 @@ from interviewer.evals._runner import spec_for
 from interviewer.graders.offline import FeedbackCache
 from interviewer.llm import LLMSettings
 from interviewer.prompts import load_prompt
-from interviewer.testing import FakeRequest, Fault, FaultServer, judge_everything
+from interviewer.testing import Fault, FaultServer, judge_everything, replying
 
 LATEST = load_prompt("feedback").ref
 """The default feedback prompt: the latest version."""
@@ -26,19 +26,6 @@ LATEST = load_prompt("feedback").ref
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "evals" / "golden"
 runner = CliRunner()
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
-    folder = tmp_path / "dataset"
-    folder.mkdir()
-    for name in ("dpo-prioritise-urgent.yaml", "pom-pricing-config-error.yaml"):
-        shutil.copy(GOLDEN / name, folder / name)
-    # Ten cases: the original five of each file (the probes of issue 9 were appended after them).
-    path = folder / "dpo-prioritise-urgent.yaml"
-    text = path.read_text()
-    path.write_text(text[: text.index("  - id: dpo-prioritise-urgent-rice-applied")])
-    return folder
 
 
 @pytest.fixture
@@ -221,7 +208,7 @@ def test_failed_cases_are_graded_again_on_resume(
 def test_a_rejected_key_stops_the_run_and_keeps_what_is_done(small: Path, tmp_path: Path) -> None:
     judge = judge_everything(status="partial", score=2)
     faults = [Fault.ok(), Fault.ok()] + [Fault.status(401, message="bad key")] * 20
-    with FaultServer(faults, reply=lambda body: json.dumps(judge(FakeRequest(body, {})))) as server:
+    with FaultServer(faults, reply=replying(judge)) as server:
         result = runner.invoke(app, _llm_run(small, tmp_path, "--base-url", server.base_url, "--concurrency", "1"))
         assert result.exit_code == 3 and "rejected the API key (401)" in result.output
         assert "Traceback" not in result.output and f"rerun with --out {tmp_path / 'run'}" in result.output
@@ -272,7 +259,7 @@ def test_a_different_run_in_the_same_folder_is_refused(small: Path, tmp_path: Pa
 
 def _judge_server(status: str, score: int) -> FaultServer:
     judge = judge_everything(status=status, score=score)
-    return FaultServer(reply=lambda body: json.dumps(judge(FakeRequest(body, {}))))
+    return FaultServer(reply=replying(judge))
 
 
 def test_llm_run_records_then_replays_to_the_same_metrics(

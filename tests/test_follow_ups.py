@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -12,7 +11,7 @@ from interviewer.graders import OfflineGrader
 from interviewer.interview import Interview
 from interviewer.interview._followups import ModelFollowUps
 from interviewer.models import SessionOptions
-from interviewer.testing import FakeLLM, FakeReply, FakeRequest, FaultServer, judge_everything
+from interviewer.testing import FakeLLM, FakeReply, FaultServer, judge_everything, replying
 
 # For dpo-slow-mobile-app (technical, seed 1): on topic, but only two of its seven points.
 ANSWER = (
@@ -96,7 +95,7 @@ def test_cli_interview_with_a_model_follow_ups_and_summary(isolated_home: Path, 
     judge = judge_everything(status="missed", score=2)
     answers = tmp_path / "answers.txt"
     answers.write_text(f"{ANSWER}\n\n")  # the input ends while the follow-up is open
-    with FaultServer(reply=lambda body: json.dumps(judge(FakeRequest(body, {})))) as server:
+    with FaultServer(reply=replying(judge)) as server:
         model_args = ["--model", "m", "--base-url", server.base_url]
         first = CliRunner().invoke(
             app,

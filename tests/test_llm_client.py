@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from interviewer.exceptions import ConfigError, LLMOutputError, LLMRejected, LLMUnavailable
 from interviewer.llm import LLMClient, LLMSettings, RequestContext, load_settings
 from interviewer.llm._schema import strict_json_schema
-from interviewer.testing import FakeLLM, FakeReply
+from interviewer.testing import FakeLLM, FakeReply, replying
 
 CONTEXT = RequestContext("test@v1", "dpo-define-role")
 MESSAGES = [{"role": "system", "content": "You judge."}, {"role": "user", "content": "Judge this."}]
@@ -296,10 +296,9 @@ def test_cli_with_only_a_base_url_uses_the_servers_model_or_says_what_to_pass() 
 
     from interviewer.cli import app
     from interviewer.testing import FaultServer, judge_everything
-    from interviewer.testing._fake_llm import FakeRequest
 
     judge = judge_everything(score=3)
-    with FaultServer(reply=lambda body: json.dumps(judge(FakeRequest(body, {})))) as server:
+    with FaultServer(reply=replying(judge)) as server:
         result = CliRunner().invoke(
             app,
             [

@@ -19,7 +19,7 @@ from interviewer.graders.llm import LLMGrader
 from interviewer.llm import LLMClient, LLMSettings, RequestContext
 from interviewer.prompts import load_prompt
 from interviewer.recording import RecordingTransport, ReplayTransport
-from interviewer.testing import FakeLLM, FakeRequest, Fault, FaultServer, judge_everything
+from interviewer.testing import FakeLLM, FakeRequest, Fault, FaultServer, judge_everything, replying
 
 LATEST = load_prompt("feedback").ref
 """The default feedback prompt: the latest version."""
@@ -145,7 +145,7 @@ def test_canary_key_never_reaches_fixtures_sessions_or_logs(
     answers = tmp_path / "answers.txt"
     answers.write_text(f"{ANSWER}\n\nMy follow-up reply mentions my team.\n\n")
     fixtures = tmp_path / "fixtures"
-    with FaultServer(reply=lambda body: json.dumps(handler(FakeRequest(body, {})))) as server:
+    with FaultServer(reply=replying(handler)) as server:
         result = CliRunner().invoke(
             app,
             [
@@ -241,7 +241,7 @@ def test_a_key_the_server_echoes_never_reaches_the_recordings(
     monkeypatch.setenv("OPENAI_API_KEY", CANARY)
     folder = tmp_path / "recorded"
     faults = [Fault.echo(400), Fault.echo(200)]
-    with FaultServer(faults, reply=lambda body: json.dumps(handler(FakeRequest(body, {})))) as server:
+    with FaultServer(faults, reply=replying(handler)) as server:
         base_url = f"{server.base_url}?key={QUERY_SECRET}"
         rejected = _feedback(folder, ANSWER, "--base-url", base_url)
         echoed = _feedback(folder, ANSWER + " Another sentence.", "--base-url", base_url)

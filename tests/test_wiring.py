@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,24 +31,11 @@ from interviewer.graders import FallbackGrader, Grader, GradeRequest, OfflineGra
 from interviewer.graders.offline import FeedbackCache
 from interviewer.llm import LLMSettings, RequestContext
 from interviewer.models import Feedback
-from interviewer.testing import FakeLLM, FakeReply, FakeRequest, Fault, FaultServer, judge_everything
+from interviewer.testing import FakeLLM, FakeReply, Fault, FaultServer, judge_everything, replying
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "evals" / "golden"
 CONTEXT = RequestContext("test@v1", "dpo-define-role")
-
-
-@pytest.fixture
-def small(tmp_path: Path) -> Path:
-    """Ten cases of two questions (the first five of each file)."""
-    folder = tmp_path / "dataset"
-    folder.mkdir()
-    for name in ("dpo-prioritise-urgent.yaml", "pom-pricing-config-error.yaml"):
-        shutil.copy(GOLDEN / name, folder / name)
-    path = folder / "dpo-prioritise-urgent.yaml"
-    text = path.read_text()
-    path.write_text(text[: text.index("  - id: dpo-prioritise-urgent-rice-applied")])
-    return folder
 
 
 # -- worker processes die with their parent (defect 9) ----------------------------------------------------
@@ -89,7 +74,7 @@ def test_eval_workers_exit_when_the_parent_is_killed(small: Path, tmp_path: Path
     judge = judge_everything(status="partial", score=3)
     # Every reply takes longer than the test: the workers are busy grading when the parent dies.
     slow = [Fault.slow(20)] * 40
-    with FaultServer(slow, reply=lambda body: json.dumps(judge(FakeRequest(body, {})))) as server:
+    with FaultServer(slow, reply=replying(judge)) as server:
         args = ["eval", "run", "-d", str(small), "--grader", "llm", "-m", "judge", "--base-url", server.base_url]
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         parent = subprocess.Popen(

@@ -107,7 +107,9 @@ class LLMSettings(BaseModel):
             raise ConfigError(
                 "no API key for api.openai.com: set OPENAI_API_KEY, or give --base-url for a local server"
             )
-        return "not-needed"
+        from .._redact import NO_KEY
+
+        return NO_KEY
 
 
 def config_path(env: Mapping[str, str] | None = None) -> Path:

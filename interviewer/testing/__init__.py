@@ -1,6 +1,6 @@
 """Test doubles that ship with the package: a scripted fake LLM, a fault-injecting server, a local llama.cpp server."""
 
-from ._fake_llm import INVENTED_QUOTE, FakeLLM, FakeReply, FakeRequest, gullible, judge_everything
+from ._fake_llm import INVENTED_QUOTE, FakeLLM, FakeReply, FakeRequest, gullible, judge_everything, replying
 from ._fault_server import Fault, FaultServer
 from ._llama import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer, smollm2_path
 from ._models import LOCAL_MODELS, QWEN, SMOLLM2, LocalModel, local_model
@@ -22,5 +22,6 @@ __all__ = [
     "gullible",
     "judge_everything",
     "local_model",
+    "replying",
     "smollm2_path",
 ]

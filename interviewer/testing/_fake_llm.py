@@ -87,6 +87,18 @@ class FakeRequest:
 Handler = Callable[[FakeRequest], "FakeReply | BaseModel | dict[str, Any] | str"]
 
 
+def replying(handler: Handler) -> Callable[[dict[str, Any]], str]:
+    """A `FakeLLM` handler as a `FaultServer` reply: the message it gives for a request body."""
+
+    def reply(body: dict[str, Any]) -> str:
+        value = handler(FakeRequest(body, {}))
+        if isinstance(value, str):
+            return value
+        return (value if isinstance(value, FakeReply) else FakeReply.json(value)).content or ""
+
+    return reply
+
+
 class FakeLLM:
     """An in-memory chat endpoint. Queued replies are used first, then `handler`."""
 
