@@ -330,7 +330,7 @@ def test_compare_gates_with_exit_codes_and_lists_flips(
     worse = runner.invoke(app, [*args, "--fail-on-regression", "--format", "json"])
     assert worse.exit_code == 1
     payload = json.loads(worse.stdout)
-    assert "score.exact" in payload["regressions"] and payload["flips"]
+    assert "score.mae" in payload["regressions"] and payload["flips"]
     flip = payload["flips"][0]
     assert flip["baseline"]["score"] != flip["candidate"]["score"]
     assert runner.invoke(app, args).exit_code == 0  # without the flag it only reports

@@ -297,3 +297,53 @@ def test_a_model_that_obeys_the_answer_gains_nothing_from_invented_quotes(corpus
     assert obeyed.score <= clean.score
     assert any(a.rule == "unbacked-claims" for a in obeyed.score_adjustments)
     assert {k.id for k in obeyed.key_points if k.status is not KeyPointStatus.missed} == set(HONEST)
+
+
+class _NoEmbeddings:
+    """An embedder that fails the test if anything asks it for vectors."""
+
+    name = "no-embeddings"
+
+    def queries(self, texts: Any) -> Any:
+        raise AssertionError(f"embedded {len(texts)} queries")
+
+    def passages(self, texts: Any) -> Any:
+        raise AssertionError(f"embedded {len(texts)} passages")
+
+
+def test_the_model_path_computes_no_offline_coverage(corpus: Corpus) -> None:
+    """Issue 12: before the call only the guards and delivery metrics are computed (milliseconds, no embeddings)."""
+    fake = FakeLLM(handler=judge_everything(status="partial", score=3))
+    offline = OfflineGrader(_NoEmbeddings())
+    grader = LLMGrader(fake.llm_client(), offline=offline, prompt=V1)
+    grader.prepare([_request(corpus).rubric])
+    feedback = grader.grade(_request(corpus))
+    assert feedback.grader == "llm" and len(fake.requests) == 1
+    assert feedback.delivery.word_count > 50 and feedback.provenance.embedder is None
+    short = grader.grade(_request(corpus, "I rank the requests by impact and effort."))
+    assert [g.kind.value for g in short.guards] == ["too-short"] and short.score <= 1
+
+
+def test_a_failed_model_still_gives_full_offline_feedback(corpus: Corpus) -> None:
+    """The offline coverage the model path skips is computed when it is shown: the fallback."""
+    failing = FakeLLM(handler=lambda _r: FakeReply.http_error(503, "overloaded"))
+    grader = FallbackGrader(LLMGrader(failing.llm_client(max_attempts=1), prompt=V1), OfflineGrader())
+    feedback = grader.grade(_request(corpus))
+    assert feedback.grader == "offline" and feedback.provenance.embedder is not None
+    assert any(k.status is not KeyPointStatus.missed and k.evidence for k in feedback.key_points)
+
+
+def test_one_quote_backs_at_most_two_key_points(corpus: Corpus) -> None:
+    """A model citing one sentence for five points has not found five points (a wince from issue 9, model path)."""
+    draft = _draft()
+    same = "score each request on impact and effort with RICE"
+    for point in ("ties-to-vision", "defines-urgent", "impact-effort", "dependencies", "explains-what-waits"):
+        draft["key_points"][point] = {"evidence": same, "status": "covered", "reason": "r"}
+    fake = FakeLLM([FakeReply.json(draft)])
+    feedback = LLMGrader(fake.llm_client(), prompt=V1).grade(_request(corpus))
+    backed = [k for k in feedback.key_points if k.evidence == same]
+    assert [k.id for k in backed] == ["ties-to-vision", "defines-urgent"]  # the first two, in rubric order
+    dropped = {k.id: k for k in feedback.key_points if k.id in {"impact-effort", "dependencies", "explains-what-waits"}}
+    assert all(k.status is KeyPointStatus.missed and "already backs 2 other points" in k.note for k in dropped.values())
+    assert feedback.checks is not None and feedback.checks.evidence_reused == 3
+    assert any(a.rule == "unbacked-claims" for a in feedback.score_adjustments) or feedback.score <= 3

@@ -150,15 +150,20 @@ async def run_cases(
 ) -> None:
     """Grade `todo` with at most `concurrency` cases in flight; hand each result to `sink` as it completes."""
     semaphore = asyncio.Semaphore(max(concurrency, 1))
+    stopped = False
 
     async def one(case: Case, repeat: int) -> None:
+        nonlocal stopped
         async with semaphore:
+            if stopped:  # a case that was waiting for a slot when the run failed sends nothing
+                return
             started = time.perf_counter()
             try:
                 feedback = await graders[repeat].agrade(request_for(case, corpus))
                 result = CaseResult(case_id=case.id, repeat=repeat, feedback=feedback)
             except GradingError as exc:
                 if exc.kind.permanent:
+                    stopped = True
                     raise  # a bad key, model or quota fails every case alike: stop, keep what is done
                 result = CaseResult(case_id=case.id, repeat=repeat, error=str(exc), error_kind=type(exc).__name__)
             result.seconds = round(time.perf_counter() - started, 3)

@@ -212,6 +212,8 @@ class Checks(_Model):
     """Key point, mistake or look-for ids the model invented; dropped."""
     points_not_judged: list[str] = Field(default_factory=list)
     """Rubric key points the model left out; counted as missed."""
+    evidence_reused: int = Field(default=0, ge=0)
+    """Claims not counted because the same quote already backed two other key points."""
     strengths_dropped: int = Field(default=0, ge=0)
     """Strengths dropped because their quote is not in the answer."""
     score_from_model: int | None = None

@@ -195,10 +195,12 @@ def judge_everything(
     quote: str | None = None,
     points: Mapping[str, tuple[str, str]] | None = None,
 ) -> Handler:
-    """A handler that fills the requested schema: every key point `status`, quoting the answer's first words.
+    """A handler that fills the requested schema: every key point `status`, each quoting its own words.
 
-    Handy for tests of everything around the model. `quote` overrides the evidence; `points` gives
-    some key points their own (status, quote).
+    Key point i quotes the answer's i-th run of six words (from the start again when the answer
+    runs out), so a long enough answer backs every point with a different quote, as the checks
+    ask (one quote backs at most two points). Handy for tests of everything around the model.
+    `quote` gives every point the same evidence; `points` gives some key points their own (status, quote).
     """
 
     def handle(request: FakeRequest) -> dict[str, Any]:
@@ -211,7 +213,11 @@ def judge_everything(
         if "practice_next" in props:
             return {"summary": "A fake summary.", "practice_next": ["Practise one thing."]}
         point_ids = list(props.get("key_points", {}).get("properties", {}))
-        judged = {key: (points or {}).get(key, (status, evidence)) for key in point_ids}
+        runs = [" ".join(words[i : i + 6]) for i in range(0, len(words), 6)] or [""]
+        judged = {
+            key: (points or {}).get(key, (status, quote if quote is not None else runs[n % len(runs)]))
+            for n, key in enumerate(point_ids)
+        }
         if "outline" in props:  # a compact reply (feedback@v2 onwards)
             numbered = "quotes" in props  # quotes-first (feedback@v3): points refer to quotes by number
             quotes = list(dict.fromkeys(q for _, q in judged.values() if q))

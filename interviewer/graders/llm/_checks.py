@@ -3,6 +3,9 @@
 - Every quote must be in the answer (ignoring case, spacing and punctuation); a
   claim whose quote is not there is not counted (the point is missed) and flagged, and the evidence
   shown is the candidate's exact text, never the model's rendering of it.
+- One quote backs at most `MAX_POINTS_PER_QUOTE` key points: a model that cites
+  the same sentence for five points has not found five points (the claims past
+  the first two, in rubric order, are not counted, and say so).
 - Ids must exist in the rubric: invented ones are dropped and counted; points
   the model skipped count as missed.
 - The score is clamped to 0-5, then goes through the same scoring policy as the
@@ -33,7 +36,10 @@ from ...models import (
 from .. import _policy as policy
 from ._draft import DraftFeedback, look_for_id
 
-__all__ = ["Judged", "QuoteFinder", "check_draft"]
+__all__ = ["MAX_POINTS_PER_QUOTE", "Judged", "QuoteFinder", "check_draft"]
+
+MAX_POINTS_PER_QUOTE = 2
+"""The most key points one quote can back (the offline grader keeps to the same rule)."""
 
 _WORD = re.compile(r"[0-9a-z]+|%")
 
@@ -214,6 +220,7 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
                 note=note,
             )
         )
+    points = _one_quote_two_points(points, checks)
     if checks.points_not_judged:
         notes.append(f"key points the model did not judge, counted as missed: {', '.join(checks.points_not_judged)}")
     if checks.evidence_rejected:
@@ -281,6 +288,32 @@ def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy
         breakdown=breakdown,
         headline=policy.headline(breakdown, pairs, facts),
     )
+
+
+def _one_quote_two_points(points: list[KeyPointResult], checks: Checks) -> list[KeyPointResult]:
+    """Claims past the first `MAX_POINTS_PER_QUOTE` that rest on one quote are not counted."""
+    backing: dict[tuple[str, ...], int] = {}
+    out: list[KeyPointResult] = []
+    for point in points:
+        quote = tuple(_words(point.evidence))
+        if point.status is KeyPointStatus.missed or not quote:
+            out.append(point)
+            continue
+        backing[quote] = backing.get(quote, 0) + 1
+        if backing[quote] <= MAX_POINTS_PER_QUOTE:
+            out.append(point)
+            continue
+        checks.evidence_reused += 1
+        note = (
+            f"The model said {point.status.value}, quoting “{point.evidence}”, which already backs "
+            f"{MAX_POINTS_PER_QUOTE} other points: one sentence is not evidence for them all."
+        )
+        out.append(point.model_copy(update={"status": KeyPointStatus.missed, "evidence": "", "note": note}))
+    if checks.evidence_reused:
+        checks.notes.append(
+            f"{checks.evidence_reused} claim(s) not counted: their quote already backed {MAX_POINTS_PER_QUOTE} points"
+        )
+    return out
 
 
 def anchor(score: int) -> str:

@@ -1,8 +1,11 @@
 """The LLM grader: a model judges meaning; code checks it and computes everything countable.
 
-Delivery metrics, guards and off-topic detection come from the offline grader,
-which runs first (it is fast and has no network). An empty or unreadable answer
-never reaches the model.
+Delivery metrics and guards come from the offline grader's screening, which runs
+first (milliseconds, no network, no embeddings). An empty or unreadable answer never
+reaches the model: it gets the offline grader's feedback. The offline grader's
+embedding coverage is not computed here: the model judges what the answer covers
+(and whether it is on topic); offline coverage is paid only when it is shown, when
+a `FallbackGrader` gives offline feedback in place of a failed model.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from ...prompts import PromptTemplate, RenderedPrompt, escape_delimiters, load_p
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ..offline import OfflineGrader
-from ..offline._grader import answer_facts
+from ..offline._grader import answer_facts, screen
+from ..offline._scoring import summary as delivery_summary
 from ..offline._text import split_sentences
 from ._checks import check_draft, feedback_fields
 from ._compact import CompactDraft, compact_schema_for, expand
@@ -89,7 +93,7 @@ class LLMGrader(Grader):
         self.template: PromptTemplate = feedback_template(client.settings, prompt)
 
     def prepare(self, rubrics: Sequence[Rubric]) -> None:
-        self.offline.prepare(rubrics)
+        """Nothing to load ahead: the offline grader's embeddings are only for empty or unreadable answers."""
 
     def warm(self, rubrics: Sequence[Rubric]) -> None:
         """Pay now what the first calls would: schemas, the tokenizer (about a second), the SDK's types.
@@ -156,8 +160,9 @@ class LLMGrader(Grader):
 
     async def agrade(self, request: GradeRequest) -> Feedback:
         started = time.perf_counter()
-        baseline = await asyncio.to_thread(self.offline.grade, request)
-        if any(g.cap == 0 for g in baseline.guards):
+        screening = screen(request)
+        if any(g.cap == 0 for g in screening.guards):
+            baseline = await asyncio.to_thread(self.offline.grade, request)
             not_assessed = [*baseline.not_assessed, "The model was not asked: there is nothing in the answer to judge."]
             return baseline.model_copy(update={"not_assessed": not_assessed})
         rendered, seen, ignored, notes = self.render(request)
@@ -189,7 +194,7 @@ class LLMGrader(Grader):
         value = result.value
         draft = expand(value, request.rubric, seen, self.template.budget) if isinstance(value, CompactDraft) else value
         sentences = split_sentences(seen)
-        facts = answer_facts(seen, sentences, baseline.delivery, baseline.guards, mistakes=0)
+        facts = answer_facts(seen, sentences, screening.delivery, screening.guards, mistakes=0)
         judged = check_draft(draft, request.rubric, seen, facts)
         judged.checks.notes[:0] = [*notes, *result.notes]
         settings = self.client.settings
@@ -202,15 +207,14 @@ class LLMGrader(Grader):
         return Feedback(
             question_id=request.question.id,
             role=request.role.id,
-            summary=(judged.summary if trusted else "") or baseline.summary,
-            delivery=baseline.delivery,
-            guards=baseline.guards,
+            summary=(judged.summary if trusted else "") or delivery_summary(screening.delivery),
+            delivery=screening.delivery,
+            guards=screening.guards,
             grader=self.name,
             not_assessed=["Whether the claims and numbers in the answer are true."],
             ignored_text=ignored,
             provenance=Provenance(
                 grader_version=__version__,
-                embedder=baseline.provenance.embedder,
                 rubric_hash=rubric_hash(request.question, request.rubric),
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
                 model=result.model,

@@ -37,7 +37,7 @@ from ._scoring import improvements, strengths, summary
 from ._specificity import english_share, repetition, specifics
 from ._text import Sentence, split_sentences, words
 
-__all__ = ["E5_THRESHOLDS", "OfflineGrader", "answer_facts", "not_assessed"]
+__all__ = ["E5_THRESHOLDS", "OfflineGrader", "Screening", "answer_facts", "not_assessed", "screen"]
 
 E5_THRESHOLDS = Thresholds(covered=0.875, partial=0.85, relevant=0.8, mistake=0.885, topic_margin=-0.015)
 """Calibrated for multilingual-e5-small on benchmarks/data (see benchmarks/embedders.py)."""
@@ -276,7 +276,7 @@ class _Prepared:
     signs: dict[str, str]
 
 
-def _prepare(request: GradeRequest) -> _Prepared:
+def _prepare(request: GradeRequest, *, signs: bool = True) -> _Prepared:
     text, ignored, probes = _answer_text(request)
     tokens = words(text)
     sentences = split_sentences(text)
@@ -288,8 +288,29 @@ def _prepare(request: GradeRequest) -> _Prepared:
         sentences=sentences,
     )
     english = is_english(tokens)
-    signs = _signs(sentences, delivery) if english else {}
-    return _Prepared(text, ignored, probes, tokens, sentences, delivery, english, signs)
+    found = _signs(sentences, delivery) if english and signs else {}
+    return _Prepared(text, ignored, probes, tokens, sentences, delivery, english, found)
+
+
+@dataclass(frozen=True)
+class Screening:
+    """What is known about an answer before anything judges its meaning: milliseconds, no embeddings."""
+
+    delivery: DeliveryMetrics
+    guards: list[GuardResult]
+    """Every guard but off-topic, which needs the embeddings (a model grader judges relevance itself)."""
+    english: bool
+
+
+def screen(request: GradeRequest) -> Screening:
+    """The delivery metrics and guards of an answer, as the offline grader computes them, without coverage.
+
+    What a model grader needs before its call; the embedding coverage is paid only when
+    offline feedback is shown (a fallback, or the offline grader itself).
+    """
+    answer = _prepare(request, signs=False)
+    guards = detect_guards(answer.text, answer.tokens, answer.delivery)
+    return Screening(answer.delivery, guards, answer.english)
 
 
 def not_assessed(rubric: Rubric, *, english: bool = True) -> list[str]:
