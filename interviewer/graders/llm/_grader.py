@@ -96,7 +96,7 @@ class LLMGrader(Grader):
         """Nothing to load ahead: the offline grader's embeddings are only for empty or unreadable answers."""
 
     def warm(self, rubrics: Sequence[Rubric]) -> None:
-        """Pay now what the first calls would: schemas, the tokenizer (about a second), the SDK's types.
+        """Pay now what the first calls would: schemas and the SDK's types; the tokenizer in the background.
 
         For batch runs that time their cases; an interview does not call it, since
         it may never need the tokenizer (short answers, servers that report usage).
@@ -105,7 +105,7 @@ class LLMGrader(Grader):
 
         for rubric in rubrics:
             strict_json_schema(self.schema_for(rubric), self.client.settings.max_string_length)
-        self.client.counter.warm()
+        self.client.counter.warm(background=True)  # 0.3 s, needed only for long answers or missing usage
 
     @property
     def compact(self) -> bool:
