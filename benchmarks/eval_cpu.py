@@ -139,7 +139,7 @@ def main() -> None:
         for _ in range(args.runs):
             for name, tree in trees.items():
                 samples[name].append(once(tree, base_url, args.concurrency))
-        print(f"CPU per case, golden set, concurrency {args.concurrency}, server delay {args.delay} s, {args.runs} runs:")
+        print(f"CPU per case, golden set, concurrency {args.concurrency}, delay {args.delay} s, {args.runs} runs:")
         print("| tree | cases sent | grading, per case | the SDK alone, per request | outside the SDK, per case |")
         print("|---|---|---|---|---|")
         for name, runs in samples.items():
