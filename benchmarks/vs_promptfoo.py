@@ -25,7 +25,8 @@ run checks on the server side that the bodies received are ours (as a multiset: 
 Figures per run, in the clocks of this process: wall (spawn to exit), start-up (spawn to the first request's
 arrival), serving span (first arrival to the last reply sent), after the last reply (to exit), and the
 child's CPU (user + sys, from getrusage(RUSAGE_CHILDREN)), also per request. Wall and span are also given
-over the lower bound ceil(N/C) x delay. Runs alternate between the tools (ours, [ref,] promptfoo, ours,
+over the lower bound ceil(N/C) x delay. For diagnosis: the connections used, and how long a connection sat
+idle between a reply and its next request (median). Runs alternate between the tools (ours, [ref,] promptfoo, ours,
 ...) after one untimed warm-up each; the table gives medians.
 
 Targets (issue 12, idle 2-core machine): our wall time at or below promptfoo's in the same run; serving span
@@ -36,13 +37,16 @@ Other hosts: both tools run with HTTP(S)_PROXY set to a second LatencyServer tha
 covers 127.0.0.1), so every attempt to reach another host through the usual proxy settings is listed.
 Observed with promptfoo 0.121.20: with PROMPTFOO_DISABLE_TELEMETRY=1 it still sends one event ("telemetry
 disabled") to r.promptfoo.app on every eval (a CONNECT r.promptfoo.app:443 reaches the proxy); its update check
-stays off with PROMPTFOO_DISABLE_UPDATE=1. It warns that Node 20 is no longer supported (it runs). Ours
-makes no such attempt (tests/test_network_guard.py proves it for every socket).
+stays off with PROMPTFOO_DISABLE_UPDATE=1. Without `-o` it often (not always) exits 1 after "Eval complete": its
+winston file logger (the debug log in PROMPTFOO_CONFIG_DIR/logs) throws "write after end" at exit; the
+results are complete, so the run counts, and the table lists exit codes. It warns that Node 20 is no longer
+supported (it runs). Ours makes no such attempt (tests/test_network_guard.py proves it for every socket).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import os
@@ -61,7 +65,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from interviewer.testing import LatencyServer  # noqa: E402
+from interviewer.testing import LatencyServer, Served  # noqa: E402
 
 PROMPTFOO_VERSION = "0.121.20"
 MODEL = "bench-model"
@@ -190,10 +194,14 @@ class Sample:
     cpu: float
     requests: int
     connections: int
+    idle: float
+    """Median seconds a connection waited between a reply and its next request."""
     returncode: int
     bodies: list[dict[str, Any]] = field(repr=False)
     elsewhere: list[str] = field(default_factory=list)
     """Hosts the tool tried to reach through the proxy."""
+    other_paths: list[str] = field(default_factory=list)
+    """Requests to our server other than chat completions."""
     stderr: str = ""
 
     def cpu_per_request(self) -> float:
@@ -203,6 +211,20 @@ class Sample:
 def cpu_of_children() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def idle_between_requests(served: list[Served]) -> float:
+    """Median, over every connection, of the seconds from a reply to the next request on it."""
+    by_peer: dict[tuple[str, int], list[Served]] = {}
+    for record in served:
+        by_peer.setdefault(record.peer, []).append(record)
+    gaps = [
+        later.arrived - earlier.replied
+        for records in by_peer.values()
+        for earlier, later in itertools.pairwise(sorted(records, key=lambda r: r.arrived))
+        if earlier.replied is not None
+    ]
+    return statistics.median(gaps) if gaps else math.nan
 
 
 def measure(tool: Tool, delay: float, folder: Path) -> Sample:
@@ -220,6 +242,7 @@ def measure(tool: Tool, delay: float, folder: Path) -> Sample:
         served = server.completions
         first, last = server.first_arrival, server.last_reply
         elsewhere = sorted({f"{r.method} {r.path}" for r in proxy.records})
+        other_paths = sorted({f"{r.method} {r.path}" for r in server.records if r not in served})
     stderr = (folder / "stderr.txt").read_text(errors="replace")
     return Sample(
         wall=ended - started,
@@ -229,9 +252,11 @@ def measure(tool: Tool, delay: float, folder: Path) -> Sample:
         cpu=cpu,
         requests=len(served),
         connections=len({r.peer for r in served}),
+        idle=idle_between_requests(served),
         returncode=returncode,
         bodies=[r.body or {} for r in served],
         elsewhere=elsewhere,
+        other_paths=other_paths,
         stderr=stderr,
     )
 
@@ -300,9 +325,9 @@ def report(results: dict[str, list[Sample]], tools: list[Tool], delay: float, co
     print()
     print(
         "| | requests | wall | ÷ bound | start-up to first request | serving span | ÷ bound "
-        "| after the last reply | CPU | CPU per request | connections | exit codes |"
+        "| after the last reply | CPU | CPU per request | connections | idle between requests | exit codes |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for tool in tools:
         samples = results[tool.name]
         n = statistics.median(s.requests for s in samples)
@@ -317,6 +342,7 @@ def report(results: dict[str, list[Sample]], tools: list[Tool], delay: float, co
             f"| {span:.2f} s | {ratio(span)} | {median(samples, lambda s: s.after):.2f} s "
             f"| {median(samples, lambda s: s.cpu):.1f} s | {1000 * median(samples, Sample.cpu_per_request):.0f} ms "
             f"| {statistics.median(s.connections for s in samples):.0f} "
+            f"| {median(samples, lambda s: s.idle):.2f} s "
             f"| {', '.join(str(s.returncode) for s in samples)} |"
         )
     print()
@@ -347,12 +373,15 @@ def show(tool: Tool, i: int, sample: Sample, check: str) -> None:
     print(
         f"  {tool.name} run {i}: wall {sample.wall:.2f} s, start-up {sample.startup:.2f} s, "
         f"span {sample.span:.2f} s, after {sample.after:.2f} s, CPU {sample.cpu:.1f} s, "
-        f"{sample.requests} requests on {sample.connections} connections, exit {sample.returncode}",
+        f"{sample.requests} requests on {sample.connections} connections (idle between requests: median "
+        f"{sample.idle:.2f} s), exit {sample.returncode}",
         flush=True,
     )
     print(f"    requests: {check}", flush=True)
     if sample.elsewhere:
         print(f"    tried to reach other hosts (through the proxy): {', '.join(sample.elsewhere)}", flush=True)
+    if sample.other_paths:
+        print(f"    other requests to the server: {', '.join(sample.other_paths)}", flush=True)
     if sample.returncode != 0:
         errors = [line.strip() for line in sample.stderr.splitlines() if "Error" in line and " at " not in line]
         print(f"    exited {sample.returncode}: {errors[0] if errors else sample.stderr.strip()[-300:]}", flush=True)
