@@ -2,6 +2,7 @@
 
 from ._fake_llm import INVENTED_QUOTE, FakeLLM, FakeReply, FakeRequest, gullible, judge_everything, replying
 from ._fault_server import Fault, FaultServer
+from ._latency_server import LatencyServer, Served
 from ._llama import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer, smollm2_path
 from ._models import LOCAL_MODELS, QWEN, SMOLLM2, LocalModel, local_model
 
@@ -17,8 +18,10 @@ __all__ = [
     "FakeRequest",
     "Fault",
     "FaultServer",
+    "LatencyServer",
     "LocalLlamaServer",
     "LocalModel",
+    "Served",
     "gullible",
     "judge_everything",
     "local_model",
