@@ -15,11 +15,11 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _trees import side_by_side
+
 TARGET_S = 0.3
 
 CASES: dict[str, list[str]] = {
@@ -44,13 +44,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--ref", help="also time this git revision, side by side")
     args = parser.parse_args()
-    trees = {"this tree": ROOT}
-    scratch = None
-    if args.ref:
-        scratch = Path(tempfile.mkdtemp(prefix="cli-startup-"))
-        subprocess.run(["git", "worktree", "add", "--detach", str(scratch), args.ref], cwd=ROOT, check=True)
-        trees[args.ref] = scratch
-    try:
+    with side_by_side(args.ref) as trees:
         samples: dict[tuple[str, str], list[float]] = {(t, c): [] for t in trees for c in CASES}
         for tree in trees.values():  # warm the file cache (and .pyc files) first
             for case in CASES.values():
@@ -65,9 +59,6 @@ def main() -> None:
         for case_name in CASES:
             row = "".join(f"{statistics.median(samples[(n, case_name)]):13.3f}s" for n in trees)
             print(f"{case_name:32}{row}")
-    finally:
-        if scratch is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(scratch)], cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":

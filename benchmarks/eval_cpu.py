@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _trees import ROOT, side_by_side
 
 SERVER = """
 import json, sys, time
@@ -118,12 +118,11 @@ def main() -> None:
     if args.child:
         child(args.child, args.concurrency)
         return
-    trees = {"this tree": ROOT}
-    scratch = None
-    if args.ref:
-        scratch = Path(tempfile.mkdtemp(prefix="eval-cpu-"))
-        subprocess.run(["git", "worktree", "add", "--detach", str(scratch), args.ref], cwd=ROOT, check=True)
-        trees[args.ref] = scratch
+    with side_by_side(args.ref) as trees:
+        run(trees, args)
+
+
+def run(trees: dict[str, Path], args: argparse.Namespace) -> None:
     server = subprocess.Popen(
         [sys.executable, "-c", SERVER, str(args.delay)],
         cwd=ROOT,
@@ -150,8 +149,6 @@ def main() -> None:
         print("target: at most 20 ms per case outside the SDK")
     finally:
         server.communicate(input="")
-        if scratch is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(scratch)], cwd=ROOT, check=False)
 
 
 if __name__ == "__main__":

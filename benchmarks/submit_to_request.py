@@ -22,11 +22,10 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _trees import ROOT, side_by_side
 
 
 def child(answers: int) -> None:
@@ -85,27 +84,18 @@ def main() -> None:
     if args.child:
         child(args.answers)
         return
-    trees = {"this tree": ROOT}
-    scratch = None
-    if args.ref:
-        scratch = Path(tempfile.mkdtemp(prefix="submit-"))
-        subprocess.run(["git", "worktree", "add", "--detach", str(scratch), args.ref], cwd=ROOT, check=True)
-        trees[args.ref] = scratch
-    try:
+    with side_by_side(args.ref) as trees:
         samples: dict[str, list[dict[str, float]]] = {name: [] for name in trees}
         for _ in range(args.runs):
             for name, tree in trees.items():  # alternate the trees within each round
                 samples[name].append(once(tree, args.answers))
-        print(f"Submit to request leaving, {args.answers} golden answers per process, {args.runs} processes:")
-        print("| tree | first answer, median | later answers, median of medians |")
-        print("|---|---|---|")
-        for name, runs in samples.items():
-            first = statistics.median(r["first"] for r in runs) * 1000
-            rest = statistics.median(r["rest"] for r in runs) * 1000
-            print(f"| {name} | {first:.0f} ms | {rest:.1f} ms |")
-    finally:
-        if scratch is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(scratch)], cwd=ROOT, check=False)
+    print(f"Submit to request leaving, {args.answers} golden answers per process, {args.runs} processes:")
+    print("| tree | first answer, median | later answers, median of medians |")
+    print("|---|---|---|")
+    for name, runs in samples.items():
+        first = statistics.median(r["first"] for r in runs) * 1000
+        rest = statistics.median(r["rest"] for r in runs) * 1000
+        print(f"| {name} | {first:.0f} ms | {rest:.1f} ms |")
 
 
 if __name__ == "__main__":

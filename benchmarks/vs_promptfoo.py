@@ -62,10 +62,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from _trees import ROOT, side_by_side
+
 sys.path.insert(0, str(ROOT))
 
-from interviewer.testing import LatencyServer, Served  # noqa: E402
+from interviewer.testing import LatencyServer, Served
 
 PROMPTFOO_VERSION = "0.121.20"
 MODEL = "bench-model"
@@ -399,58 +400,54 @@ def main() -> None:
     args = parser.parse_args()
 
     scratch = Path(tempfile.mkdtemp(prefix="vs-promptfoo-"))
-    trees: dict[str, Path] = {"interviewer (this tree)": ROOT}
-    worktree: Path | None = None
     try:
-        if args.ref:
-            worktree = scratch / "ref-tree"
-            subprocess.run(["git", "worktree", "add", "--detach", str(worktree), args.ref], cwd=ROOT, check=True)
-            trees[f"interviewer @ {args.ref}"] = worktree
-        tools = [
-            ours(
-                name, tree, args.concurrency, subset(tree, args.cases, scratch / f"dataset-{i}") if args.cases else None
-            )
-            for i, (name, tree) in enumerate(trees.items())
-        ]
-
-        # The recording pass (and our warm-up): our own requests, as the server receives them.
-        expected: dict[str, list[dict[str, Any]]] = {}
-        for i, tool in enumerate(tools):
-            sample = measure(tool, 0.0, scratch / f"record-{i}")
-            if sample.returncode != 0 or not sample.requests:
-                show(tool, 0, sample, "-")
-                raise SystemExit(f"{tool.name}: the recording pass failed")
-            expected[tool.name] = sample.bodies
-            cases = sum(1 for _ in (scratch / f"record-{i}" / "out" / "results.jsonl").open())
-            print(f"{tool.name}: {sample.requests} of {cases} golden cases reach the model (recording pass)")
-        bodies = expected[tools[0].name]
-        if not args.skip_promptfoo:
-            executable = install_promptfoo(PROMPTFOO_VERSION)
-            template = promptfoo_config(scratch / "promptfoo", bodies)
-            home = scratch / "promptfoo-home"
-            warm = promptfoo(executable, template, args.concurrency, home, limit=args.concurrency)
-            sample = measure(warm, 0.0, scratch / "promptfoo-warm-up")
-            if sample.requests < args.concurrency:
-                show(warm, 0, sample, "-")
-                raise SystemExit("promptfoo: the warm-up failed")
-            tool = promptfoo(executable, template, args.concurrency, home)
-            tools.append(tool)
-            expected[tool.name] = bodies
-
-        results: dict[str, list[Sample]] = {t.name: [] for t in tools}
-        for i in range(1, args.runs + 1):
-            for j, tool in enumerate(tools):
-                sample = measure(tool, args.delay, scratch / f"run-{i}-{j}")
-                results[tool.name].append(sample)
-                show(tool, i, sample, compare_bodies(sample.bodies, expected[tool.name]))
-        report(results, tools, args.delay, args.concurrency)
+        with side_by_side(args.ref, "interviewer (this tree)", "interviewer @ {ref}") as trees:
+            compare(trees, scratch, args)
     finally:
-        if worktree is not None:
-            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT, check=False)
         if args.keep:
             print(f"scratch folder kept: {scratch}")
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def compare(trees: dict[str, Path], scratch: Path, args: argparse.Namespace) -> None:
+    """The recording pass, promptfoo's install and warm-up, then the alternating timed runs and the table."""
+    tools = [
+        ours(name, tree, args.concurrency, subset(tree, args.cases, scratch / f"dataset-{i}") if args.cases else None)
+        for i, (name, tree) in enumerate(trees.items())
+    ]
+
+    # The recording pass (and our warm-up): our own requests, as the server receives them.
+    expected: dict[str, list[dict[str, Any]]] = {}
+    for i, tool in enumerate(tools):
+        sample = measure(tool, 0.0, scratch / f"record-{i}")
+        if sample.returncode != 0 or not sample.requests:
+            show(tool, 0, sample, "-")
+            raise SystemExit(f"{tool.name}: the recording pass failed")
+        expected[tool.name] = sample.bodies
+        cases = sum(1 for _ in (scratch / f"record-{i}" / "out" / "results.jsonl").open())
+        print(f"{tool.name}: {sample.requests} of {cases} golden cases reach the model (recording pass)")
+    bodies = expected[tools[0].name]
+    if not args.skip_promptfoo:
+        executable = install_promptfoo(PROMPTFOO_VERSION)
+        template = promptfoo_config(scratch / "promptfoo", bodies)
+        home = scratch / "promptfoo-home"
+        warm = promptfoo(executable, template, args.concurrency, home, limit=args.concurrency)
+        sample = measure(warm, 0.0, scratch / "promptfoo-warm-up")
+        if sample.requests < args.concurrency:
+            show(warm, 0, sample, "-")
+            raise SystemExit("promptfoo: the warm-up failed")
+        tool = promptfoo(executable, template, args.concurrency, home)
+        tools.append(tool)
+        expected[tool.name] = bodies
+
+    results: dict[str, list[Sample]] = {t.name: [] for t in tools}
+    for i in range(1, args.runs + 1):
+        for j, tool in enumerate(tools):
+            sample = measure(tool, args.delay, scratch / f"run-{i}-{j}")
+            results[tool.name].append(sample)
+            show(tool, i, sample, compare_bodies(sample.bodies, expected[tool.name]))
+    report(results, tools, args.delay, args.concurrency)
 
 
 if __name__ == "__main__":
