@@ -53,8 +53,13 @@ class Folded:
         return self.origin[start], self.origin[end - 1] + 1
 
 
+@lru_cache(maxsize=128)
 def fold(text: str) -> Folded:
-    """`text` folded for matching (ASCII text folds to itself)."""
+    """`text` folded for matching (ASCII text folds to itself).
+
+    Cached: the injection filter folds the same answer once per pass, and an answer is filtered
+    by the screening and again by the prompt's rendering.
+    """
     if text.isascii():
         return Folded(text, text, tuple(range(len(text))))
     pieces: list[str] = []

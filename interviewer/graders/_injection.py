@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 
 from .._folding import fold
 from ..prompts._delimiters import TAG_ATTRIBUTES
@@ -236,13 +237,20 @@ class _Stripper:
 
 def strip_injections(answer: str) -> tuple[str, list[str]]:
     """The answer without text addressed to the grader, and the pieces removed (in order)."""
+    cleaned, removed = _strip(answer)
+    return cleaned, list(removed)
+
+
+@lru_cache(maxsize=256)
+def _strip(answer: str) -> tuple[str, tuple[str, ...]]:
+    """Cached: grading filters an answer twice (the screening, the prompt), an eval's repeats more often."""
     stripper = _Stripper(answer)
     stripper.markup()
     stripper.verdicts()
     stripper.asides()
     lines = stripper.lines()
     if not stripper.removed:
-        return answer, []
+        return answer, ()
     cleaned = "\n".join(re.sub(r"[ \t]{2,}", " ", line).strip() for line in lines)
     cleaned = re.sub(r"\s+([.,;:!?])", r"\1", cleaned)
-    return re.sub(r"\n{3,}", "\n\n", cleaned).strip(), [r for r in stripper.removed if r]
+    return re.sub(r"\n{3,}", "\n\n", cleaned).strip(), tuple(r for r in stripper.removed if r)

@@ -29,7 +29,7 @@ from .. import _policy as policy
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ._cache import FeedbackCache, code_fingerprint
-from ._coverage import Coverage, CoverageMatcher, Thresholds
+from ._coverage import Coverage, CoverageMatcher, PointMatch, Thresholds
 from ._delivery import example_sentence, measure_delivery
 from ._guards import detect_guards
 from ._judge import Judge, bundled_judge
@@ -159,17 +159,25 @@ class OfflineGrader(Grader):
         answer = _prepare(request)
         text, tokens, sentences, delivery = answer.text, answer.tokens, answer.sentences, answer.delivery
         rubric = request.rubric
-        coverage = self.matcher.match(
-            rubric,
-            sentences,
-            text,
-            self._others(request),
-            signs=answer.signs,
-            probes=_probe_sentences(sentences, answer.probes),
-        )
-        guards = detect_guards(
-            text, tokens, delivery, off_topic=self._off_topic(coverage, request) if sentences else None
-        )
+        unreadable = detect_guards(text, tokens, delivery)
+        if any(g.cap == 0 for g in unreadable):
+            # Empty or not readable text: nothing to embed, nothing can be covered.
+            coverage = Coverage(
+                [PointMatch(p, KeyPointStatus.missed, 0.0, "", False) for p in rubric.key_points], [], 0.0
+            )
+            guards = unreadable
+        else:
+            coverage = self.matcher.match(
+                rubric,
+                sentences,
+                text,
+                self._others(request),
+                signs=answer.signs,
+                probes=_probe_sentences(sentences, answer.probes),
+            )
+            guards = detect_guards(
+                text, tokens, delivery, off_topic=self._off_topic(coverage, request) if sentences else None
+            )
         if any(g.cap == 0 or g.kind is GuardKind.off_topic for g in guards):
             # Nothing in an unreadable or off-topic answer covers this rubric, whatever the embeddings say.
             coverage = Coverage(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ...models import DeliveryMetrics, GuardKind, GuardResult
 from ._text import function_word_ratio
@@ -26,6 +27,7 @@ _ACTION = re.compile(
 _KEYBOARD_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
 
 
+@lru_cache(maxsize=32768)
 def _mashed(word: str) -> bool:
     """A run along a keyboard row ("asdf", "qwerty", "vbnm") or one letter repeated."""
     w = word.lower()
@@ -37,6 +39,7 @@ def _mashed(word: str) -> bool:
     return on_row or w in {"asd", "jkl", "hjkl"}
 
 
+@lru_cache(maxsize=32768)
 def _implausible(word: str) -> bool:
     w = word.lower()
     if len(w) == 1:

@@ -104,8 +104,15 @@ def _term_pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9]){body}(?:s|es|'s|’s)?(?![a-z0-9])")
 
 
+@lru_cache(maxsize=4096)
+def _term_parts(term: str) -> tuple[str, ...]:
+    return tuple(normalise_term(term).split())
+
+
 def term_in(term: str, lowered_text: str) -> bool:
     """Whether `term` occurs in already-lowercased text, tolerating plurals and hyphens."""
+    if not all(part in lowered_text for part in _term_parts(term)):  # the pattern needs every word: no regex
+        return False
     return _term_pattern(term).search(lowered_text) is not None
 
 
@@ -118,6 +125,8 @@ def count_phrases(lowered_text: str, phrases: Iterable[str]) -> dict[str, int]:
     """How often each phrase occurs as whole words in already-lowercased text."""
     counts: dict[str, int] = {}
     for phrase in phrases:
+        if phrase not in lowered_text:  # most phrases are in no answer: skip the regex
+            continue
         found = len(re.findall(rf"(?<![a-z']){re.escape(phrase)}(?![a-z'])", lowered_text))
         if found:
             counts[phrase] = found
