@@ -194,7 +194,9 @@ class LLMGrader(Grader):
         value = result.value
         draft = expand(value, request.rubric, seen, self.template.budget) if isinstance(value, CompactDraft) else value
         sentences = split_sentences(seen)
-        facts = answer_facts(seen, sentences, screening.delivery, screening.guards, mistakes=0)
+        facts = answer_facts(
+            seen, sentences, screening.delivery, screening.guards, mistakes=0, english=screening.english
+        )
         judged = check_draft(draft, request.rubric, seen, facts)
         judged.checks.notes[:0] = [*notes, *result.notes]
         settings = self.client.settings

@@ -113,6 +113,13 @@ class OfflineGrader(Grader):
         return "The answer reads as an answer to a different question, not to the one asked."
 
     @property
+    def _embedder_name(self) -> str:
+        """The embedder's name, without loading the model (an unreadable answer never needs it)."""
+        if self._matcher is not None:
+            return self._matcher.embedder.name
+        return self._embedder.name if self._embedder is not None else E5Embedder.name
+
+    @property
     def matcher(self) -> CoverageMatcher:
         if self._matcher is None:
             self._matcher = CoverageMatcher(self._embedder or default_embedder(), self._thresholds, self._judge)
@@ -138,7 +145,7 @@ class OfflineGrader(Grader):
             code_fingerprint(),
             repr(self._thresholds),
             self._judge_fingerprint(),
-            self._embedder.name if self._embedder is not None else E5Embedder.name,  # without loading the model
+            self._embedder_name,
             rubric_hash(request.question, request.rubric),
             self._corpus_fingerprint(),  # the other questions decide the off-topic check
             request.role.id,
@@ -225,7 +232,7 @@ class OfflineGrader(Grader):
             ignored_text=answer.ignored,
             provenance=Provenance(
                 grader_version=__version__,
-                embedder=self.matcher.embedder.name,
+                embedder=self._embedder_name,
                 rubric_hash=rubric_hash(request.question, rubric),
                 latency_ms=round((time.perf_counter() - started) * 1000, 1),
             ),
