@@ -26,7 +26,7 @@ from interviewer.evals import (
     run_eval,
 )
 from interviewer.evals._batch_state import BatchFolder
-from interviewer.exceptions import BatchFailed
+from interviewer.exceptions import BatchFailed, UsageError
 from interviewer.llm import LLMSettings
 from interviewer.testing import BatchFault, BatchServer, FakeRequest, judge_everything
 
@@ -185,6 +185,28 @@ def test_killed_at_the_dangerous_steps_it_resumes_without_submitting_twice(
         )
         assert server.created == ["batch_0001"] and not outcome.pending
     assert len(outcome.results) == 10 and all(r.feedback for r in outcome.results)
+
+
+def test_a_create_whose_reply_was_lost_finds_its_batch_instead_of_making_another(
+    small: Path, tmp_path: Path, corpus: Corpus
+) -> None:
+    with BatchServer(JUDGE, polls=1, lost_creates=1) as server:
+        outcome = run_batch(load_dataset(small, corpus), corpus, _config(server), RunStore(tmp_path / "run"), WAIT)
+        assert server.created == ["batch_0001"] and not outcome.pending
+    assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id == "batch_0001") == 9
+
+
+def test_a_reply_to_a_request_the_code_would_no_longer_send_is_refused(
+    small: Path, tmp_path: Path, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        store = RunStore(tmp_path / "run")
+        assert run_batch(dataset, corpus, _config(server), store, BatchOptions()).pending
+        planned = tmp_path / "run" / "batch-1.jsonl"
+        planned.write_text(planned.read_text().replace('"temperature":0.0', '"temperature":0.5'))  # an older prompt
+        with pytest.raises(UsageError, match="is no longer the one sent in batch-1"):
+            run_batch(dataset, corpus, _config(server), store, WAIT)
 
 
 def test_expired_items_are_retried_live_and_counted(small: Path, tmp_path: Path, corpus: Corpus) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -118,15 +119,25 @@ class BatchServer:
         polls: int = 2,
         chat_faults: Iterable[Fault] = (),
         rate_limit: RateLimit | None = None,
+        chat_latency: float = 0.0,
+        lost_creates: int = 0,
         batch_api: bool = True,
         model: str = "fake-model",
     ) -> None:
-        """`polls`: retrieves of a batch before it ends (the first says `in_progress`); `batch_api` False: 404s."""
+        """A server for `handler`'s replies, not started yet (`start`, or use it as a context manager).
+
+        `polls`: retrieves of a batch before it ends (the first says `in_progress`); `chat_latency`:
+        seconds each live chat reply takes (a 429 goes at once); `lost_creates`: the first N batches are
+        created but the connection drops before their reply (a client must find them, not create more);
+        `batch_api` False: 404 on files and batches.
+        """
         self.handler = handler
         self.faults: deque[BatchFault] = deque(faults)
         self.polls = max(polls, 1)
         self.chat_faults: deque[Fault] = deque(chat_faults)
         self.rate_limit = rate_limit
+        self.chat_latency = chat_latency
+        self.lost_creates = lost_creates
         self.batch_api = batch_api
         self.model = model
         self.files: dict[str, tuple[str, bytes]] = {}
@@ -234,6 +245,8 @@ class BatchServer:
                 {"Retry-After": f"{wait:.3f}"},
             )
             return
+        if self.chat_latency:
+            time.sleep(self.chat_latency)
         serve_chat(handler, fault, body, replying(self.handler))
 
     def _spend(self) -> float | None:
@@ -287,6 +300,12 @@ class BatchServer:
             batch = _Batch(len(self.created) + 1, file_id, dict(body.get("metadata") or {}), fault)
             self.batches[batch.id] = batch
             self.created.append(batch.id)
+            lost = self.lost_creates > 0
+            self.lost_creates -= lost
+        if lost:
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            handler.close_connection = True
+            return
         self._send(handler, 200, batch.json())
 
     def _list(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
