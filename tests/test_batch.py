@@ -254,6 +254,15 @@ def test_a_reply_that_fails_validation_gets_one_live_repair(small: Path, tmp_pat
     assert compute_summary(dataset, outcome.results, 1).operations.repaired == 9
 
 
+def test_repeats_go_in_the_batch_with_their_own_seeds(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        outcome = run_batch(dataset, corpus, _config(server, repeat=2), RunStore(tmp_path / "run"), WAIT)
+    lines = [json.loads(line) for line in (tmp_path / "run" / "batch-1.jsonl").read_text().splitlines()]
+    assert {(line["custom_id"][-2:], line["body"]["seed"]) for line in lines} == {("#0", 7), ("#1", 8)}
+    assert len(outcome.results) == 20 and compute_summary(dataset, outcome.results, 2).consistency is not None
+
+
 def test_chunks_of_at_most_max_requests(small: Path, tmp_path: Path, corpus: Corpus) -> None:
     dataset = load_dataset(small, corpus)
     with BatchServer(JUDGE, polls=1) as server:
@@ -352,6 +361,10 @@ def test_bad_input_is_one_line_without_a_traceback(small: Path, tmp_path: Path) 
     with BatchServer(JUDGE, batch_api=False) as server:
         no_api = _cli("--dataset", str(small), "--base-url", server.base_url, "--batch", "--out", str(tmp_path / "n"))
         assert no_api.exit_code == 2 and "has no Batch API (404 on POST /files)" in no_api.output
+        live_instead = _cli("--dataset", str(small), "--base-url", server.base_url, "--out", str(tmp_path / "n"))
+        assert live_instead.exit_code == 0, live_instead.output
+        assert "batch-1 was planned but never submitted: grading its 9 requests live" in live_instead.output
+        assert not (tmp_path / "n" / "batch.json").exists()
         live = _cli("--dataset", str(small), "--base-url", server.base_url, "--record", str(tmp_path / "rec"))
         assert live.exit_code == 0, live.output
     local = ("--base-url", "http://127.0.0.1:9/v1")
@@ -367,5 +380,10 @@ def test_bad_input_is_one_line_without_a_traceback(small: Path, tmp_path: Path) 
     for result in (offline, no_api, replay, failed):
         assert "Traceback" not in result.output, result.output
         assert sum(1 for line in result.output.splitlines() if line.startswith("error:")) == 1, result.output
-    wrong = _cli("--dataset", str(small), "--base-url", "http://127.0.0.1:9/v1", "--wait", "--out", str(tmp_path / "w"))
+    elsewhere = ("--dataset", str(small), "--base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "w"))
+    wrong = _cli(*elsewhere, "--wait")
     assert wrong.exit_code == 2 and "are for --batch runs" in wrong.output
+    workers = _cli(*elsewhere, "--batch", "--workers", "2")
+    assert workers.exit_code == 2 and "scores its replies in one process" in workers.output
+    retry = _cli(*elsewhere, "--batch", "--batch-retry", "later")
+    assert retry.exit_code == 2 and "unknown --batch-retry 'later'; use live or batch" in retry.output

@@ -456,7 +456,7 @@ class _BatchRun:
                 self.checkpoint("scored")
 
         await _all(score(case, k, reply) for case, k, reply in answered)
-        if unanswered and self.state.retry == "batch" and (submission.follow_up_of is None or failed_batch):
+        if unanswered and self.state.retry == "batch" and submission.follow_up_of is None:  # one follow-up, no more
             lines = self.files.input_path(submission).read_text(encoding="utf-8").splitlines(keepends=True)
             again = [line for line in lines if json.loads(line)["custom_id"] in unanswered]
             follow = self._add_submission(list(unanswered), "".join(again).encode(), submission.name)

@@ -20,8 +20,12 @@ def batch_cost(
     `live` is what a repair request, sent live after the batch's reply failed validation, took.
     None when the model's price is unknown.
     """
-    first = estimate_cost(model, *batched, prices)
+    halved = {
+        name: Price(input=price.input * BATCH_PRICE_FACTOR, output=price.output * BATCH_PRICE_FACTOR)
+        for name, price in prices.items()
+    }
+    first = estimate_cost(model, *batched, halved)
     if first is None:
         return None
     rest = estimate_cost(model, *live, prices) if any(live) else 0.0
-    return round(first * BATCH_PRICE_FACTOR + (rest or 0.0), 6)
+    return round(first + (rest or 0.0), 6)
