@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "BatchFailed",
+    "BatchUnsupported",
     "ConfigError",
     "CorpusError",
     "FailureKind",
@@ -137,6 +139,20 @@ class LockHeld(UserError):
 
 class ConfigError(UserError):
     """Missing or invalid LLM settings: no model, no key, a bad config file."""
+
+
+class BatchUnsupported(UserError):
+    """The server has no Batch API (404 on its `/files` or `/batches` endpoint): run without `--batch`."""
+
+
+class BatchFailed(UserError):
+    """The provider failed a whole batch (its input did not validate, a limit was reached): none of it ran.
+
+    The run folder keeps the batch and its requests; the message says how to submit them again
+    or grade them live.
+    """
+
+    exit_code = 3
 
 
 class FixtureMissing(UserError):

@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich import box
@@ -91,7 +91,7 @@ def _metrics_table(title: str, summary: Summary) -> Table:
 
 
 def _print_summary(console: Console, spec: RunSpec, summary: Summary) -> None:
-    from ..evals import cost_text, latency_text
+    from ..evals import batch_text, cost_text, latency_text
 
     console.print(_metrics_table(f"Eval: {spec.label()}", summary))
     tiers, adversarial, ops = summary.tier_ordering, summary.adversarial, summary.operations
@@ -111,6 +111,8 @@ def _print_summary(console: Console, spec: RunSpec, summary: Summary) -> None:
         f"Schema-valid {ops.schema_valid_rate} · errors {errors} · retries {ops.retries} · {latency_text(ops)} · "
         f"tokens {ops.tokens_in}/{ops.tokens_out} · {cost_text(spec, ops)}"
     )
+    if (batched := batch_text(ops)) is not None:
+        console.print(batched)
 
 
 @eval_app.command("run")
@@ -147,18 +149,57 @@ def run(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Recompute offline feedback instead of reusing it.")
     ] = False,
+    batch: Annotated[
+        bool,
+        typer.Option(
+            "--batch",
+            help="Send the requests through the provider's Batch API (half price, results within 24 h); "
+            "rerun with --out to check and collect.",
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="With a batch: check it every --poll seconds until it is done.")
+    ] = False,
+    poll: Annotated[
+        float, typer.Option("--poll", min=0.0, help="Seconds between checks of a batch with --wait.")
+    ] = 60.0,
+    batch_retry: Annotated[
+        str | None,
+        typer.Option(
+            "--batch-retry",
+            help="Items a batch did not answer: live (default) or batch (one follow-up batch). Given, it also "
+            "resumes a batch that failed as a whole.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Grade every case of a dataset and report metrics; an interrupted run resumes where it stopped."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from .._setup import with_discovered_model
-    from ..evals import EvalConfig, RunStore, compute_summary, data_folders, load_dataset, run_eval, save_reports
+    from ..evals import (
+        BatchOptions,
+        EvalConfig,
+        RunStore,
+        compute_summary,
+        data_folders,
+        has_batch,
+        load_dataset,
+        run_eval,
+        save_reports,
+    )
     from ..graders.offline import FeedbackCache
     from ..llm import load_settings
 
     grader = grader.lower()
     if grader not in {"offline", "llm"}:
         raise UserError(f"unknown --grader {grader!r}; use offline or llm")
+    if batch_retry is not None and batch_retry.lower() not in {"live", "batch"}:
+        raise UserError(f"unknown --batch-retry {batch_retry!r}; use live or batch")
+    if batch and grader != "llm":
+        raise UserError("--batch is for --grader llm: the offline grader sends no requests")
+    if batch and workers > 1:
+        raise UserError("--workers is for live and replayed runs; a --batch run scores its replies in one process")
     if grader == "offline" and (prompt or model or record or replay or base_url or config):
         raise UserError("--prompt, --model, --base-url, --config, --record and --replay are for --grader llm")
     corpus = load_corpus()
@@ -183,6 +224,24 @@ def run(
     folder = out or Path("runs") / f"{stamp}-{label}"
     store = RunStore(folder, protect=data_folders(corpus.root, dataset))
     console = _console()
+    if batch or has_batch(store):
+        rerun = _rerun_command(dataset, grader, prompt, model, base_url, config, record, replay, folder)
+        _run_batch(
+            data,
+            corpus,
+            config_obj,
+            store,
+            BatchOptions(
+                submit=batch,
+                wait=wait or replay is not None,  # replayed polls answer at once: follow them to the end
+                poll_seconds=0.0 if replay is not None else poll,
+                retry=batch_retry.lower() if batch_retry else None,  # type: ignore[arg-type]
+            ),
+            rerun,
+        )
+        return
+    if wait or batch_retry is not None:
+        raise UserError("--wait and --batch-retry are for --batch runs")
     with (
         store.locked(),
         Progress(
@@ -231,6 +290,124 @@ def run(
         save_reports(store, spec, data, results, summary)
     _print_summary(console, spec, summary)
     console.print(f"Run saved in {folder} (summary.json, report.md, junit.xml)")
+
+
+EXIT_PENDING = 75
+"""`eval run` on a batch that is not done yet (EX_TEMPFAIL: try again later)."""
+
+
+def _rerun_command(
+    dataset: Path,
+    grader: str,
+    prompt: str | None,
+    model: str | None,
+    base_url: str | None,
+    config: Path | None,
+    record: Path | None,
+    replay: Path | None,
+    folder: Path,
+) -> str:
+    """The command that checks the run again: the options that make the run what it is, and its folder."""
+    import shlex
+
+    words = ["interviewer", "eval", "run"]
+    if dataset != DEFAULT_DATASET:
+        words += ["--dataset", str(dataset)]
+    words += ["--grader", grader]
+    for flag, value in (
+        ("--prompt", prompt),
+        ("--model", model),
+        ("--base-url", base_url),
+        ("--config", config),
+        ("--record", record),
+        ("--replay", replay),
+    ):
+        if value is not None:
+            words += [flag, str(value)]
+    return shlex.join([*words, "--out", str(folder)])
+
+
+def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any, rerun: str) -> None:
+    """`eval run --batch`, or `eval run --out` on a batch run: submit, check, collect; report as a live run."""
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ..evals import compute_summary, run_batch, save_reports
+
+    folder = store.folder
+    errors = Console(stderr=True, highlight=False)
+    with (
+        store.locked(),
+        Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        ) as progress,
+    ):
+        waiting = progress.add_task("batch", total=None, visible=False)
+        kept = sum(1 for r in store.results() if r.error is None) if (folder / "run.json").is_file() else 0
+        scoring = progress.add_task("results", total=len(data.cases) * config.repeat, completed=kept, visible=False)
+
+        def on_status(statuses: Any) -> None:
+            total = sum(s.requests for s in statuses)
+            done = sum(s.completed + s.failed for s in statuses)
+            named = ", ".join(f"{s.batch_id or s.name} {s.status}" for s in statuses)
+            progress.update(waiting, total=total, completed=done, description=f"batch: {named}", visible=True)
+
+        def on_result(_result: Any) -> None:
+            progress.update(scoring, visible=True)
+            progress.advance(scoring)
+
+        def say(line: str) -> None:
+            progress.console.print(line, soft_wrap=True, highlight=False)
+
+        if store.repaired:
+            say(store.repaired)
+        try:
+            outcome = run_batch(data, corpus, config, store, options, on_result=on_result, on_status=on_status, say=say)
+        except (KeyboardInterrupt, GradingError) as exc:
+            progress.stop()
+            errors.print(
+                f"stopped: {len(store.results())} result(s) kept in {folder}, the batches in {folder}/batch.json; "
+                f"rerun with --out {folder} to resume (nothing is submitted twice)",
+                soft_wrap=True,
+            )
+            if isinstance(exc, KeyboardInterrupt):
+                raise typer.Exit(130) from None
+            raise
+        if outcome.pending:
+            progress.stop()
+            now = time.time()
+            for status in outcome.pending:
+                age = f", created {_ago(now - status.created_at)} ago" if status.created_at else ""
+                errors.print(
+                    f"{status.batch_id or status.name} ({status.requests} requests): {status.status}, "
+                    f"{status.completed} done, {status.failed} failed{age}",
+                    soft_wrap=True,
+                )
+            errors.print(
+                f"not done yet; {len(outcome.results)} result(s) in {folder}. Check again with:\n  {rerun}\n"
+                "(add --wait to wait for it)",
+                soft_wrap=True,
+            )
+            raise typer.Exit(EXIT_PENDING)
+        summary = compute_summary(data, outcome.results, outcome.spec.repeat)
+        save_reports(store, outcome.spec, data, outcome.results, summary)
+    console = _console()
+    _print_summary(console, outcome.spec, summary)
+    console.print(f"Run saved in {folder} (summary.json, report.md, junit.xml)")
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 @eval_app.command("report")

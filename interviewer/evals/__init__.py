@@ -1,10 +1,12 @@
 """Prompt regression evals: golden datasets, runs, metrics with confidence intervals, comparisons and the gate."""
 
+from ._batch import BatchOptions, BatchOutcome, SubmissionStatus, has_batch, run_batch
 from ._bless import Blessed, Blessing, bless
 from ._compare import Comparison, Delta, Flip, Side, compare_runs
 from ._dataset import Case, Dataset, check_dataset, load_dataset
 from ._metrics import HIGHER_IS_BETTER, compute_summary
 from ._reports import (
+    batch_text,
     comparison_json,
     comparison_markdown,
     cost_text,
@@ -20,6 +22,8 @@ from ._tolerances import Tolerances, calibrate, load_tolerances, tolerances_toml
 
 __all__ = [
     "HIGHER_IS_BETTER",
+    "BatchOptions",
+    "BatchOutcome",
     "Blessed",
     "Blessing",
     "Case",
@@ -34,8 +38,10 @@ __all__ = [
     "RunSpec",
     "RunStore",
     "Side",
+    "SubmissionStatus",
     "Summary",
     "Tolerances",
+    "batch_text",
     "bless",
     "calibrate",
     "check_dataset",
@@ -46,10 +52,12 @@ __all__ = [
     "compute_summary",
     "cost_text",
     "data_folders",
+    "has_batch",
     "junit_xml",
     "latency_text",
     "load_dataset",
     "load_tolerances",
+    "run_batch",
     "run_eval",
     "save_reports",
     "summary_json",

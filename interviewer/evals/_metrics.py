@@ -24,6 +24,7 @@ from ._summary import (
     Adversarial,
     AdversarialKindStats,
     BaseRate,
+    BatchOperations,
     Consistency,
     ConstantPredictor,
     InjectionAboveClean,
@@ -530,6 +531,23 @@ def _operations(results: Sequence[CaseResult]) -> Operations:
         tokens_out=sum(f.provenance.tokens_out or 0 for f in feedbacks),
         cost_usd=round(sum(costs), 6) if costs else None,
         cached=sum(f.provenance.cached for f in feedbacks),
+        batch=_batch_operations(results),
+    )
+
+
+def _batch_operations(results: Sequence[CaseResult]) -> BatchOperations | None:
+    """What went in batches, what a batch answered, what was retried live; None for a run without batches."""
+    noted = [r for r in results if r.batch is not None]
+    sent = [r for r in noted if r.batch is not None and r.batch.sent]
+    if not sent:
+        return None
+    return BatchOperations(
+        batches=len({b for r in sent if r.batch is not None for b in r.batch.sent}),
+        sent=len(sent),
+        answered=sum(1 for r in sent if r.feedback is not None and r.feedback.provenance.batch_id is not None),
+        retried_live=sum(1 for r in sent if r.batch is not None and r.batch.live),
+        failed=sum(1 for r in sent if r.feedback is None),
+        screened=len(noted) - len(sent),
     )
 
 

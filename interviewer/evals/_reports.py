@@ -15,6 +15,7 @@ from ._summary import Operations, Summary, summary_json
 
 __all__ = [
     "HEADLINE",
+    "batch_text",
     "comparison_json",
     "comparison_markdown",
     "cost_text",
@@ -46,10 +47,25 @@ def _fmt(value: Any) -> str:
 
 
 def cost_text(spec: RunSpec, ops: Operations) -> str:
-    """`cost $0.0123`, or why there is none (an offline run, a model with no price)."""
+    """`cost $0.0123`, or why there is none (an offline run, a model with no price); a batch run says its price."""
     if ops.cost_usd is not None:
+        batch = ops.batch
+        if batch is not None and batch.answered:
+            return f"cost ${ops.cost_usd:.6g} (batch price for the {batch.answered} replies from a batch)"
         return f"cost ${ops.cost_usd:.6g}"
     return "no cost: offline" if spec.grader == "offline" else "cost unknown (no price for the model)"
+
+
+def batch_text(ops: Operations) -> str | None:
+    """One line on a batch run: what went in batches, what was answered, retried live, failed; None otherwise."""
+    batch = ops.batch
+    if batch is None:
+        return None
+    return (
+        f"Batch: {batch.sent} sent in {batch.batches} batch{'es' if batch.batches != 1 else ''}, "
+        f"{batch.answered} answered at the batch price, {batch.retried_live} retried live, {batch.failed} failed; "
+        f"{batch.screened} never sent (nothing to judge)"
+    )
 
 
 def latency_text(ops: Operations) -> str:
@@ -98,6 +114,8 @@ def summary_markdown(spec: RunSpec, summary: Summary) -> str:
         f"Schema-valid {_fmt(ops.schema_valid_rate)}, retries {ops.retries}, {latency_text(ops)}, "
         f"tokens {ops.tokens_in} in / {ops.tokens_out} out, {cost_text(spec, ops)}."
     )
+    if (batched := batch_text(ops)) is not None:
+        lines.append(f"{batched}.")
     return "\n".join(lines) + "\n"
 
 

@@ -15,14 +15,24 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, ValidationError, model_serializer
 
 from .._lockfile import FileLock
 from .._sessions import atomic_write_text
 from ..exceptions import UsageError
 from ..models import Feedback
 
-__all__ = ["LOCK_NAME", "RUN_FILES", "CaseResult", "RunFile", "RunSpec", "RunStore", "check_apart", "data_folders"]
+__all__ = [
+    "LOCK_NAME",
+    "RUN_FILES",
+    "BatchNote",
+    "CaseResult",
+    "RunFile",
+    "RunSpec",
+    "RunStore",
+    "check_apart",
+    "data_folders",
+]
 
 RunFile = Literal["run.json", "results.jsonl", "summary.json", "report.md", "junit.xml"]
 RUN_FILES: tuple[RunFile, ...] = get_args(RunFile)
@@ -53,6 +63,20 @@ class RunSpec(BaseModel):
         return self.grader if self.grader == "offline" else f"{self.prompt} · {self.model}"
 
 
+class BatchNote(BaseModel):
+    """How a case of a run through the provider's Batch API (`eval run --batch`) got its result."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    sent: list[str] = Field(default_factory=list)
+    """The batches its request went in, in order (a follow-up batch after one that did not answer it); empty
+    when the answer never reached the model (empty or unreadable: offline feedback)."""
+    live: bool = False
+    """Graded live after the batches did not answer it (an item error, expired, a failed batch)."""
+    reason: str | None = None
+    """What the last batch said about it, when that batch did not answer it."""
+
+
 class CaseResult(BaseModel):
     """The outcome of grading one case once."""
 
@@ -65,6 +89,15 @@ class CaseResult(BaseModel):
     """One line, when grading failed (the model's reply was cut off, never validated, ...)."""
     error_kind: str | None = None
     seconds: float = 0.0
+    batch: BatchNote | None = None
+    """Set in a `--batch` run: which batches it went in, whether it was retried live (absent otherwise)."""
+
+    @model_serializer(mode="wrap")
+    def _omit_no_batch(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("batch") is None:
+            data.pop("batch", None)  # results of live runs read and write as before
+        return data
 
 
 class RunStore:

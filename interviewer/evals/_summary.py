@@ -16,6 +16,7 @@ __all__ = [
     "Adversarial",
     "AdversarialKindStats",
     "BaseRate",
+    "BatchOperations",
     "Consistency",
     "ConstantPredictor",
     "InjectionAboveClean",
@@ -131,6 +132,23 @@ class Consistency(_Model):
     per_case_score_sd: dict[str, float]
 
 
+class BatchOperations(_Model):
+    """How the cases of a run through the provider's Batch API (`eval run --batch`) were answered."""
+
+    batches: int
+    """Batches submitted, follow-up batches included."""
+    sent: int
+    """Results whose request went in a batch."""
+    answered: int
+    """Of those, the ones a batch answered: their cost is at the batch price."""
+    retried_live: int
+    """Of those, the ones graded live after the batches did not answer them (item errors, expired, a failed batch)."""
+    failed: int
+    """Of those, the ones that ended without feedback (also in `errors`, by kind)."""
+    screened: int
+    """Never sent: nothing in the answer to judge (offline feedback)."""
+
+
 class Operations(_Model):
     """What grading took: validity, errors, retries, latency, tokens and cost."""
 
@@ -149,12 +167,15 @@ class Operations(_Model):
     """None when nothing had a price: an offline run, or a model missing from the price table."""
     cached: int | None = None
     """Cases whose feedback came from the offline cache instead of being graded now (not in older summaries)."""
+    batch: BatchOperations | None = None
+    """A run through the Batch API: what went in batches and what was retried live (absent for live runs)."""
 
     @model_serializer(mode="wrap")
     def _omit_unknown_cached(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("cached") is None:
-            data.pop("cached", None)
+        for optional in ("cached", "batch"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data
 
 

@@ -23,7 +23,8 @@ import tenacity
 from pydantic import BaseModel, ValidationError
 
 from .._redact import secrets_in_url
-from ..exceptions import FailureKind, FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff
+from ..exceptions import FailureKind, FixtureMissing, LLMOutputError, LLMRejected, LLMReplyCutOff, LLMUnavailable
+from ._prices import batch_cost
 from ._progress import ModelProgress, ProgressListener, current_listener
 from ._retry import is_retryable, rejection, retrying, unavailable
 from ._schema import strict_json_schema, without_length_bounds
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     import openai
     from openai.types.chat import ChatCompletion
 
-__all__ = ["CONTEXT_HEADER", "CallResult", "LLMClient", "RequestContext", "run_sync"]
+__all__ = ["CONTEXT_HEADER", "CallResult", "LLMClient", "RequestContext", "run_sync", "wire_body"]
 
 log = logging.getLogger("interviewer.llm")
 M = TypeVar("M", bound=BaseModel)
@@ -71,6 +72,8 @@ class CallResult(Generic[M]):
     retries: int
     repaired: bool
     notes: list[str] = field(default_factory=list)
+    batch_id: str | None = None
+    """The provider's batch that gave the reply (`LLMClient.acompleted`); None for a live call."""
 
 
 @dataclass(frozen=True)
@@ -310,8 +313,7 @@ class LLMClient:
             # response parsing, skipping `create`'s walk over its 40 typed parameters (a fifth of a
             # replayed case's time). The same bytes go out (tests check it). An injected client goes
             # through `create`, so wrappers that instrument it (tracing, logging) keep working.
-            body = {k: v for k, v in request.items() if k not in {"extra_headers", "extra_body"}}
-            body.update(request.get("extra_body") or {})
+            body = wire_body(request)
             options: Any = {"headers": request.get("extra_headers") or {}}
             if listener is not None:
                 accumulated = _Accumulator(self.model, listener)  # says "sent" before the request goes
@@ -400,6 +402,8 @@ class LLMClient:
         name: str,
         context: RequestContext,
         max_tokens: int | None = None,
+        *,
+        stream: bool = True,
     ) -> dict[str, Any]:
         request: dict[str, Any] = {
             "model": self.model,
@@ -410,7 +414,7 @@ class LLMClient:
         }
         if self.settings.seed is not None:
             request["seed"] = self.settings.seed
-        if self.settings.stream and current_listener() is not None:
+        if stream and self.settings.stream and current_listener() is not None:
             # Someone is watching: stream, so they see the model work (and a slow local model never
             # looks frozen). Without a listener the request is exactly what it always was.
             request["stream"] = True
@@ -496,7 +500,75 @@ class LLMClient:
             request = self._request(messages, schema_model, name, context, max_tokens)
             completion, retries = await self._send_with_retries(request, context)
 
+        return await self._checked(
+            request, completion, output, retries=retries, context=context, notes=notes, started=started
+        )
+
+    def request_body(
+        self,
+        messages: Sequence[dict[str, str]],
+        output: type[BaseModel],
+        *,
+        name: str,
+        context: RequestContext,
+        schema: type[BaseModel] | None = None,
+        max_tokens: int | None = None,
+    ) -> dict[str, Any]:
+        """The JSON body `astructured` sends for the same arguments, never streamed: a Batch API line's `body`.
+
+        The same function builds both, so a batch asks exactly what a live run asks (model,
+        messages, response format, `max_tokens`, temperature, seed, extra body).
+        """
+        return wire_body(self._request(messages, schema or output, name, context, max_tokens, stream=False))
+
+    async def acompleted(
+        self,
+        completion: object,
+        messages: Sequence[dict[str, str]],
+        output: type[M],
+        *,
+        name: str,
+        context: RequestContext,
+        batch_id: str,
+        schema: type[BaseModel] | None = None,
+        max_tokens: int | None = None,
+    ) -> CallResult[M]:
+        """Check a chat completion the Batch API returned for `request_body(...)` as `astructured` checks a live one.
+
+        `completion` is the `body` of the batch output line. The same validation, the same errors, one
+        repair request (sent live). Its tokens cost the batch price (`BATCH_PRICE_FACTOR` of the live
+        price); a repair's, the live price. A body that is not shaped like a chat completion raises
+        `LLMUnavailable` (ask again, as a live run retries a malformed reply).
+        """
+        started = time.perf_counter()
+        request = self._request(messages, schema or output, name, context, max_tokens, stream=False)
+        try:
+            reply = _Reply.of(_completion(completion))
+        except _NotACompletion as bad:
+            raise LLMUnavailable(
+                f"batch {batch_id} at {self.where} answered {context.header()} with something that is not a chat "
+                f"completion ({bad})",
+                kind=FailureKind.UNAVAILABLE,
+            ) from None
+        return await self._checked(
+            request, reply, output, retries=0, context=context, notes=[], started=started, batch_id=batch_id
+        )
+
+    async def _checked(
+        self,
+        request: dict[str, Any],
+        completion: _Reply,
+        output: type[M],
+        *,
+        retries: int,
+        context: RequestContext,
+        notes: list[str],
+        started: float,
+        batch_id: str | None = None,
+    ) -> CallResult[M]:
+        """The reply validated as `output`, after one repair request if it does not validate; what it took."""
         tokens_in, tokens_out, estimated = self._usage(completion, request)
+        first = (tokens_in, tokens_out)
         repaired = False
         content, finish = completion.content, completion.finish
         try:
@@ -531,16 +603,21 @@ class LLMClient:
                 ) from None
         latency = (time.perf_counter() - started) * 1000
         log.info(
-            "%s: %s at %s, %d+%d tokens, %.0f ms, %d retries%s",
+            "%s: %s at %s%s, %d+%d tokens, %.0f ms, %d retries%s",
             context.header(),
             self.model,
             self.where,
+            f" (batch {batch_id})" if batch_id else "",
             tokens_in,
             tokens_out,
             latency,
             retries,
             ", repaired" if repaired else "",
         )
+        if batch_id is None:
+            cost = estimate_cost(self.model, tokens_in, tokens_out, self.settings.prices)
+        else:  # the batch's reply at the batch price, a repair (sent live) at the live price
+            cost = batch_cost(self.model, first, (tokens_in - first[0], tokens_out - first[1]), self.settings.prices)
         return CallResult(
             value=value,
             model=completion.model or self.model,
@@ -548,11 +625,12 @@ class LLMClient:
             tokens_in=tokens_in,
             tokens_out=tokens_out,
             tokens_estimated=estimated,
-            cost_usd=estimate_cost(self.model, tokens_in, tokens_out, self.settings.prices),
+            cost_usd=cost,
             latency_ms=round(latency, 1),
             retries=retries,
             repaired=repaired,
             notes=notes,
+            batch_id=batch_id,
         )
 
     def _validate(self, content: str, finish: str | None, output: type[M], max_tokens: int) -> M:
@@ -574,6 +652,13 @@ class LLMClient:
         if reply.prompt_tokens is not None and reply.completion_tokens is not None:
             return int(reply.prompt_tokens), int(reply.completion_tokens), False
         return self.counter.count_messages(request["messages"]), self.counter.count(reply.content), True
+
+
+def wire_body(request: dict[str, Any]) -> dict[str, Any]:
+    """The JSON a request's keyword arguments put on the wire: the fields, with `extra_body` merged in, no headers."""
+    body = {k: v for k, v in request.items() if k not in {"extra_headers", "extra_body"}}
+    body.update(request.get("extra_body") or {})
+    return body
 
 
 def _fixture_missing(exc: BaseException) -> FixtureMissing | None:

@@ -259,6 +259,9 @@ class Provenance(_Model):
     """Set when this feedback replaces a grader that failed: what failed, in one line."""
     cached: bool = False
     """True when this feedback was read from the offline grader's cache (an eval run) instead of computed now."""
+    batch_id: str | None = None
+    """The provider's batch (Batch API) whose reply this is: `cost_usd` is then at the batch price (half the
+    live price; a repair request, sent live, at the live price). None for a live call."""
 
 
 class Feedback(_Model):

@@ -1,5 +1,6 @@
-"""Test doubles that ship with the package: a scripted fake LLM, a fault-injecting server, a local llama.cpp server."""
+"""Test doubles that ship with the package: a scripted fake LLM, fake servers (faults, fixed latency, a Batch API), a local llama.cpp server."""
 
+from ._batch_server import BatchFault, BatchServer, RateLimit
 from ._fake_llm import INVENTED_QUOTE, FakeLLM, FakeReply, FakeRequest, gullible, judge_everything, replying
 from ._fault_server import Fault, FaultServer
 from ._latency_server import LatencyServer, Served
@@ -13,6 +14,8 @@ __all__ = [
     "LOCAL_SETTINGS",
     "QWEN",
     "SMOLLM2",
+    "BatchFault",
+    "BatchServer",
     "FakeLLM",
     "FakeReply",
     "FakeRequest",
@@ -21,6 +24,7 @@ __all__ = [
     "LatencyServer",
     "LocalLlamaServer",
     "LocalModel",
+    "RateLimit",
     "Served",
     "gullible",
     "judge_everything",

@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal
 
-__all__ = ["Fault", "FaultServer"]
+__all__ = ["Fault", "FaultServer", "serve_chat"]
 
 Kind = Literal["ok", "status", "slow", "drop", "malformed", "truncated", "json", "echo"]
 
@@ -168,48 +168,7 @@ class FaultServer:
         return f"http://{host!s}:{port}/v1"
 
     def _serve(self, handler: BaseHTTPRequestHandler, fault: Fault, body: dict[str, Any]) -> None:
-        if fault.kind == "drop":
-            handler.connection.shutdown(socket.SHUT_RDWR)
-            handler.close_connection = True
-            return
-        if fault.kind == "echo" and fault.status_code != 200:
-            sent = "; ".join(f"{k.lower()}: {v}" for k, v in handler.headers.items())
-            fault = Fault.status(fault.status_code, message=f"bad request {handler.path} with headers {sent}")
-        if fault.kind == "status":
-            payload = json.dumps(fault.body).encode()
-            handler.send_response(fault.status_code)
-            if fault.retry_after is not None:
-                handler.send_header("Retry-After", str(fault.retry_after))
-            handler.send_header("Content-Type", "application/json")
-            handler.send_header("Content-Length", str(len(payload)))
-            handler.end_headers()
-            handler.wfile.write(payload)
-            return
-        if fault.kind == "slow":
-            time.sleep(fault.delay)
-        payload = _completion(self.reply(body), str(body.get("model", "fault-model")))
-        if fault.kind == "echo":
-            echoed = {"path": handler.path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
-            payload = json.dumps({**json.loads(payload), "echo": echoed}).encode()
-        if fault.kind == "json":
-            payload = json.dumps(fault.value).encode()
-        if fault.kind == "malformed":
-            payload = b"<html>502 Bad Gateway (but sent as 200)</html>"
-        length = len(payload)
-        if fault.kind == "truncated":
-            payload = payload[: len(payload) // 2]
-        handler.send_response(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(length))
-        handler.end_headers()
-        try:
-            handler.wfile.write(payload)
-            if fault.kind == "truncated":
-                handler.wfile.flush()
-                handler.connection.shutdown(socket.SHUT_RDWR)
-                handler.close_connection = True
-        except (BrokenPipeError, ConnectionResetError):  # the client gave up first (slow replies)
-            pass
+        serve_chat(handler, fault, body, self.reply)
 
     def start(self) -> FaultServer:
         # socketserver checks for shutdown every poll_interval (0.5 s by default): every test that
@@ -231,3 +190,49 @@ class FaultServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+def serve_chat(handler: BaseHTTPRequestHandler, fault: Fault, body: dict[str, Any], reply: Reply) -> None:
+    """Answer one chat request as `fault` says: the fault, or a completion whose content `reply` gives."""
+    if fault.kind == "drop":
+        handler.connection.shutdown(socket.SHUT_RDWR)
+        handler.close_connection = True
+        return
+    if fault.kind == "echo" and fault.status_code != 200:
+        sent = "; ".join(f"{k.lower()}: {v}" for k, v in handler.headers.items())
+        fault = Fault.status(fault.status_code, message=f"bad request {handler.path} with headers {sent}")
+    if fault.kind == "status":
+        payload = json.dumps(fault.body).encode()
+        handler.send_response(fault.status_code)
+        if fault.retry_after is not None:
+            handler.send_header("Retry-After", str(fault.retry_after))
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload)
+        return
+    if fault.kind == "slow":
+        time.sleep(fault.delay)
+    payload = _completion(reply(body), str(body.get("model", "fault-model")))
+    if fault.kind == "echo":
+        echoed = {"path": handler.path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
+        payload = json.dumps({**json.loads(payload), "echo": echoed}).encode()
+    if fault.kind == "json":
+        payload = json.dumps(fault.value).encode()
+    if fault.kind == "malformed":
+        payload = b"<html>502 Bad Gateway (but sent as 200)</html>"
+    length = len(payload)
+    if fault.kind == "truncated":
+        payload = payload[: len(payload) // 2]
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(length))
+    handler.end_headers()
+    try:
+        handler.wfile.write(payload)
+        if fault.kind == "truncated":
+            handler.wfile.flush()
+            handler.connection.shutdown(socket.SHUT_RDWR)
+            handler.close_connection = True
+    except (BrokenPipeError, ConnectionResetError):  # the client gave up first (slow replies)
+        pass

@@ -14,6 +14,8 @@ import asyncio
 import dataclasses
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -28,14 +30,14 @@ from ...prompts import PromptTemplate, RenderedPrompt, escape_delimiters, load_p
 from .._base import Grader, GradeRequest
 from .._injection import strip_injections
 from ..offline import OfflineGrader
-from ..offline._grader import answer_facts, screen
+from ..offline._grader import Screening, answer_facts, screen
 from ..offline._scoring import summary as delivery_summary
 from ..offline._text import split_sentences
 from ._checks import check_draft, feedback_fields
 from ._compact import CompactDraft, compact_schema_for, expand
 from ._draft import DraftFeedback, look_for_id, schema_for
 
-__all__ = ["LLMGrader"]
+__all__ = ["GradePlan", "LLMGrader"]
 
 _SECTIONS = (
     ("mistakes", "common mistakes"),
@@ -79,6 +81,42 @@ def feedback_template(settings: LLMSettings, prompt: str | None = None) -> Promp
     """
     version = settings.prompts.get("feedback")
     return load_prompt(prompt or (f"feedback@{version}" if version else "feedback"))
+
+
+@dataclass(frozen=True)
+class GradePlan:
+    """One answer, ready for the model: its screening and prompt (`LLMGrader.plan`); or no call at all.
+
+    Built in milliseconds without the network, so a batch run plans every case before it submits
+    any, and scores each reply (`LLMGrader.finish`) exactly as a live call's.
+    """
+
+    request: GradeRequest
+    screening: Screening
+    started: float
+    """`time.perf_counter()` when planning began: a live case's latency counts from here."""
+    rendered: RenderedPrompt | None = None
+    """The prompt; None when the answer never reaches the model (`asks_model`)."""
+    seen: str = ""
+    """The answer text the model sees (injections set aside, cut to the token budget)."""
+    ignored: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    prompt_ref: str = ""
+
+    @property
+    def asks_model(self) -> bool:
+        """False for an empty or unreadable answer: the offline grader's feedback stands in."""
+        return self.rendered is not None
+
+    @property
+    def prompt(self) -> RenderedPrompt:
+        if self.rendered is None:
+            raise ValueError("this answer is not sent to the model (see GradePlan.asks_model)")
+        return self.rendered
+
+    @property
+    def context(self) -> RequestContext:
+        return RequestContext(self.prompt_ref, self.request.question.id)
 
 
 class LLMGrader(Grader):
@@ -159,38 +197,101 @@ class LLMGrader(Grader):
         return feedback
 
     async def agrade(self, request: GradeRequest) -> Feedback:
+        plan = self.plan(request)
+        if not plan.asks_model:
+            return await self.offline_feedback(plan)
+        with reporting_progress(_naming(listener, request.rubric) if (listener := current_listener()) else None):
+            result = await self._ask(plan)
+        return self.finish(plan, result)
+
+    async def agrade_reply(self, plan: GradePlan, completion: object, batch_id: str) -> Feedback:
+        """Feedback from the reply the provider's Batch API gave to `request_body(plan)` (its output line's `body`).
+
+        Checked and scored as a live reply is, with the same errors: one repair request if it does not
+        validate, and, for a compact reply cut off at the prompt's budget, one more try at the configured
+        ceiling; both go live.
+        """
+        return self.finish(plan, await self._ask(plan, (completion, batch_id)))
+
+    def plan(self, request: GradeRequest) -> GradePlan:
+        """What grading `request` takes before the model is asked: screening, the prompt, or no call at all.
+
+        Milliseconds, no network: an empty or unreadable answer (a guard that caps the score at 0)
+        never reaches the model (`asks_model` is False: `offline_feedback` grades it).
+        """
         started = time.perf_counter()
         screening = screen(request)
         if any(g.cap == 0 for g in screening.guards):
-            baseline = await asyncio.to_thread(self.offline.grade, request)
-            not_assessed = [*baseline.not_assessed, "The model was not asked: there is nothing in the answer to judge."]
-            return baseline.model_copy(update={"not_assessed": not_assessed})
+            return GradePlan(request, screening, started)
         rendered, seen, ignored, notes = self.render(request)
-        context = RequestContext(self.template.ref, request.question.id)
-        reply: type[DraftFeedback] | type[CompactDraft] = CompactDraft if self.compact else DraftFeedback
-        listener = current_listener()
+        return GradePlan(request, screening, started, rendered, seen, tuple(ignored), tuple(notes), self.template.ref)
 
-        async def ask(budget: int | None) -> CallResult[DraftFeedback | CompactDraft]:
+    def request_body(self, plan: GradePlan) -> dict[str, Any]:
+        """The JSON body the first call for `plan` sends (never streamed): a Batch API line's `body`."""
+        rendered = plan.prompt
+        return self.client.request_body(
+            rendered.messages,
+            self._reply_type,
+            schema=self.schema_for(plan.request.rubric),
+            name="feedback",
+            context=plan.context,
+            max_tokens=self.template.max_tokens,
+        )
+
+    async def offline_feedback(self, plan: GradePlan) -> Feedback:
+        """The offline grader's feedback, for an answer the model is not asked about (nothing in it to judge)."""
+        baseline = await asyncio.to_thread(self.offline.grade, plan.request)
+        not_assessed = [*baseline.not_assessed, "The model was not asked: there is nothing in the answer to judge."]
+        return baseline.model_copy(update={"not_assessed": not_assessed})
+
+    @property
+    def _reply_type(self) -> type[DraftFeedback] | type[CompactDraft]:
+        return CompactDraft if self.compact else DraftFeedback
+
+    async def _ask(
+        self, plan: GradePlan, batched: tuple[object, str] | None = None
+    ) -> CallResult[DraftFeedback | CompactDraft]:
+        """The model's checked reply: live, or from a batch (`batched`: its completion and the batch id)."""
+        rendered, schema = plan.prompt, self.schema_for(plan.request.rubric)
+
+        async def ask(budget: int | None, reply: tuple[object, str] | None) -> CallResult[DraftFeedback | CompactDraft]:
+            if reply is not None:
+                completion, batch_id = reply
+                return await self.client.acompleted(
+                    completion,
+                    rendered.messages,
+                    self._reply_type,
+                    schema=schema,
+                    name="feedback",
+                    context=plan.context,
+                    max_tokens=budget,
+                    batch_id=batch_id,
+                )
             return await self.client.astructured(
                 rendered.messages,
-                reply,
-                schema=self.schema_for(request.rubric),
+                self._reply_type,
+                schema=schema,
                 name="feedback",
-                context=context,
+                context=plan.context,
                 max_tokens=budget,
             )
 
-        with reporting_progress(_naming(listener, request.rubric) if listener else None):
-            try:
-                result = await ask(self.template.max_tokens)
-            except LLMReplyCutOff as cut:
-                # The prompt's budget is what a reply normally needs (sized on tiktoken counts); a model
-                # with a wordier tokenizer (SmolLM2 counts a third more) may need more: one more try at
-                # the configured ceiling, for compact replies, before giving up.
-                if not self.compact or self.client.settings.max_tokens <= cut.max_tokens:
-                    raise
-                result = await ask(self.client.settings.max_tokens)
-                result.notes.insert(0, f"The first reply was cut off at {cut.max_tokens} tokens; asked again.")
+        try:
+            return await ask(self.template.max_tokens, batched)
+        except LLMReplyCutOff as cut:
+            # The prompt's budget is what a reply normally needs (sized on tiktoken counts); a model
+            # with a wordier tokenizer (SmolLM2 counts a third more) may need more: one more try at
+            # the configured ceiling, for compact replies, before giving up.
+            if not self.compact or self.client.settings.max_tokens <= cut.max_tokens:
+                raise
+            result = await ask(self.client.settings.max_tokens, None)
+            result.notes.insert(0, f"The first reply was cut off at {cut.max_tokens} tokens; asked again.")
+            return result
+
+    def finish(self, plan: GradePlan, result: CallResult[DraftFeedback | CompactDraft]) -> Feedback:
+        """The model's checked reply turned into `Feedback`: expanded, checked in code, scored."""
+        request, screening, seen = plan.request, plan.screening, plan.seen
+        rendered = plan.prompt
         value = result.value
         draft = expand(value, request.rubric, seen, self.template.budget) if isinstance(value, CompactDraft) else value
         sentences = split_sentences(seen)
@@ -198,7 +299,7 @@ class LLMGrader(Grader):
             seen, sentences, screening.delivery, screening.guards, mistakes=0, english=screening.english
         )
         judged = check_draft(draft, request.rubric, seen, facts)
-        judged.checks.notes[:0] = [*notes, *result.notes]
+        judged.checks.notes[:0] = [*plan.notes, *result.notes]
         settings = self.client.settings
         # A summary written by a model whose claims mostly failed the checks would praise what the
         # feedback below says is missing ("covers the key points" over "covers 0 of 8"): not shown.
@@ -214,11 +315,11 @@ class LLMGrader(Grader):
             guards=screening.guards,
             grader=self.name,
             not_assessed=["Whether the claims and numbers in the answer are true."],
-            ignored_text=ignored,
+            ignored_text=list(plan.ignored),
             provenance=Provenance(
                 grader_version=__version__,
                 rubric_hash=rubric_hash(request.question, request.rubric),
-                latency_ms=round((time.perf_counter() - started) * 1000, 1),
+                latency_ms=round((time.perf_counter() - plan.started) * 1000, 1),
                 model=result.model,
                 base_url_host=settings.host,
                 prompt=rendered.ref,
@@ -232,6 +333,7 @@ class LLMGrader(Grader):
                 cost_usd=result.cost_usd,
                 retries=result.retries,
                 repaired=result.repaired,
+                batch_id=result.batch_id,
             ),
             **feedback_fields(judged),
         )
