@@ -1,4 +1,7 @@
-"""Test doubles that ship with the package: a scripted fake LLM, fake servers (faults, fixed latency, a Batch API), a local llama.cpp server."""
+"""Test doubles that ship with the package.
+
+A scripted fake LLM; fake servers (faults, a fixed latency, the Batch API); a local llama.cpp server.
+"""
 
 from ._batch_server import BatchFault, BatchServer, RateLimit
 from ._fake_llm import INVENTED_QUOTE, FakeLLM, FakeReply, FakeRequest, gullible, judge_everything, replying
