@@ -25,13 +25,12 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
-from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from ..recording._multipart import parse_multipart
 from ._fake_llm import FakeReply, FakeRequest, Handler, replying
-from ._fault_server import Fault, _QuietServer, serve_chat
+from ._fault_server import Fault, ThreadedServer, _QuietServer, serve_chat
 
 __all__ = ["BatchFault", "BatchServer", "RateLimit"]
 
@@ -108,8 +107,10 @@ class _Batch:
         }
 
 
-class BatchServer:
+class BatchServer(ThreadedServer):
     """A threaded HTTP server on 127.0.0.1 speaking the Batch API's files and batches, and chat completions."""
+
+    _thread_name = "batch-server"
 
     def __init__(
         self,
@@ -170,7 +171,6 @@ class BatchServer:
 
         self._httpd = _QuietServer(("127.0.0.1", 0), Handler_)
         self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -394,29 +394,8 @@ class BatchServer:
         return None
 
     def _completion(self, body: dict[str, Any], index: int) -> dict[str, Any]:
-        reply = self.handler(FakeRequest(body, {}))
-        if not isinstance(reply, FakeReply):
-            reply = FakeReply(content=reply) if isinstance(reply, str) else FakeReply.json(reply)
-        completion: dict[str, Any] = {
-            "id": f"chatcmpl-batch-{index}",
-            "object": "chat.completion",
-            "created": 0,
-            "model": str(body.get("model", self.model)),
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": reply.finish_reason,
-                    "message": {"role": "assistant", "content": reply.content},
-                }
-            ],
-        }
-        if reply.usage is not None:
-            completion["usage"] = {
-                "prompt_tokens": reply.usage[0],
-                "completion_tokens": reply.usage[1],
-                "total_tokens": sum(reply.usage),
-            }
-        return completion
+        reply = FakeReply.of(self.handler(FakeRequest(body, {})))
+        return reply.completion(str(body.get("model", self.model)), f"chatcmpl-batch-{index}")
 
     def _store(self, name: str, lines: list[dict[str, Any]]) -> str:
         file_id = f"file-{next(self._ids):04d}"
@@ -424,25 +403,6 @@ class BatchServer:
         return file_id
 
     # -- lifetime ---------------------------------------------------------------------
-
-    def start(self) -> BatchServer:
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="batch-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> BatchServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def _response_line(custom_id: str, status: int, body: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ import httpx2
 from pydantic import BaseModel
 
 from ..llm import LLMClient, LLMSettings
+from ._completions import chat_completion, event_stream
 
 __all__ = ["INVENTED_QUOTE", "FakeLLM", "FakeReply", "FakeRequest", "gullible", "judge_everything"]
 
@@ -42,6 +43,17 @@ class FakeReply:
     def json(cls, value: BaseModel | dict[str, Any] | list[Any], **kwargs: Any) -> FakeReply:
         text = value.model_dump_json(by_alias=True) if isinstance(value, BaseModel) else json.dumps(value)
         return cls(content=text, **kwargs)
+
+    @classmethod
+    def of(cls, value: FakeReply | str | BaseModel | dict[str, Any] | list[Any]) -> FakeReply:
+        """What a handler returned, as a reply: a `FakeReply` as is, text as the content, anything else as JSON."""
+        if isinstance(value, FakeReply):
+            return value
+        return cls(content=value) if isinstance(value, str) else cls.json(value)
+
+    def completion(self, model: str, id: str = "chatcmpl-fake") -> dict[str, Any]:
+        """The chat completion a server sends for this reply (a 200)."""
+        return chat_completion(self.content, model, id=id, finish_reason=self.finish_reason, usage=self.usage)
 
     @classmethod
     def http_error(
@@ -141,52 +153,17 @@ class FakeLLM:
             reply = self.handler(fake_request)
         else:
             raise AssertionError(f"FakeLLM: no reply queued for request {len(self.requests)} ({fake_request.context})")
-        if not isinstance(reply, FakeReply):
-            reply = FakeReply(content=reply) if isinstance(reply, str) else FakeReply.json(reply)
+        reply = FakeReply.of(reply)
         if reply.status != 200:
             return httpx2.Response(reply.status, headers=reply.headers, json={"error": reply.error or {}})
-        completion: dict[str, Any] = {
-            "id": f"chatcmpl-fake-{len(self.requests)}",
-            "object": "chat.completion",
-            "created": 0,
-            "model": self.model,
-            "choices": [
-                {
-                    "index": 0,
-                    "finish_reason": reply.finish_reason,
-                    "message": {"role": "assistant", "content": reply.content},
-                }
-            ],
-        }
-        if reply.usage is not None:
-            completion["usage"] = {
-                "prompt_tokens": reply.usage[0],
-                "completion_tokens": reply.usage[1],
-                "total_tokens": sum(reply.usage),
-            }
+        completion = reply.completion(self.model, f"chatcmpl-fake-{len(self.requests)}")
         if body.get("stream"):
             return httpx2.Response(
                 200,
                 headers={**reply.headers, "content-type": "text/event-stream"},
-                content=_event_stream(completion, reply.content or "", self.stream_piece),
+                content=event_stream(completion, self.stream_piece),
             )
         return httpx2.Response(200, headers=reply.headers, json=completion)
-
-
-def _event_stream(completion: dict[str, Any], content: str, piece: int) -> bytes:
-    """The completion as server-sent events, the way OpenAI streams one (usage in a last, empty chunk)."""
-    base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
-    finish = completion["choices"][0]["finish_reason"]
-    events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
-    events += [
-        {**base, "choices": [{"index": 0, "delta": {"content": content[i : i + piece]}}]}
-        for i in range(0, len(content), piece)
-    ]
-    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
-    if "usage" in completion:
-        events.append({**base, "choices": [], "usage": completion["usage"]})
-    lines = [f"data: {json.dumps(event)}\n\n" for event in events] + ["data: [DONE]\n\n"]
-    return "".join(lines).encode()
 
 
 def judge_everything(

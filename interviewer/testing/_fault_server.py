@@ -22,7 +22,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
+
+from ._completions import chat_completion
 
 __all__ = ["Fault", "FaultServer", "serve_chat"]
 
@@ -90,19 +92,6 @@ class Fault:
 Reply = Callable[[dict[str, Any]], str]
 
 
-def _completion(content: str, model: str) -> bytes:
-    return json.dumps(
-        {
-            "id": "chatcmpl-fault",
-            "object": "chat.completion",
-            "created": 0,
-            "model": model,
-            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 50, "total_tokens": 150},
-        }
-    ).encode()
-
-
 class _QuietServer(ThreadingHTTPServer):
     """A client that hangs up mid-request (a killed worker, a timeout) is normal here, not a traceback."""
 
@@ -116,8 +105,39 @@ class _QuietServer(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class FaultServer:
+class ThreadedServer:
+    """Start, stop and `with` for an HTTP server (`self._httpd`) on a thread of its own."""
+
+    _httpd: ThreadingHTTPServer
+    _thread: threading.Thread | None = None
+    _thread_name = "test-server"
+
+    def start(self) -> Self:
+        # socketserver checks for shutdown every poll_interval (0.5 s by default): every test that
+        # stops a server paid up to that much.
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name=self._thread_name, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class FaultServer(ThreadedServer):
     """A threaded HTTP server on 127.0.0.1 with a script of faults."""
+
+    _thread_name = "fault-server"
 
     def __init__(self, faults: Iterable[Fault] = (), reply: Reply | None = None, model: str = "fault-model") -> None:
         self.faults: deque[Fault] = deque(faults)
@@ -160,7 +180,6 @@ class FaultServer:
 
         self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
-        self._thread: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -169,27 +188,6 @@ class FaultServer:
 
     def _serve(self, handler: BaseHTTPRequestHandler, fault: Fault, body: dict[str, Any]) -> None:
         serve_chat(handler, fault, body, self.reply)
-
-    def start(self) -> FaultServer:
-        # socketserver checks for shutdown every poll_interval (0.5 s by default): every test that
-        # stops a server paid up to that much.
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="fault-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def __enter__(self) -> FaultServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
 
 def serve_chat(handler: BaseHTTPRequestHandler, fault: Fault, body: dict[str, Any], reply: Reply) -> None:
@@ -213,7 +211,9 @@ def serve_chat(handler: BaseHTTPRequestHandler, fault: Fault, body: dict[str, An
         return
     if fault.kind == "slow":
         time.sleep(fault.delay)
-    payload = _completion(reply(body), str(body.get("model", "fault-model")))
+    payload = json.dumps(
+        chat_completion(reply(body), str(body.get("model", "fault-model")), id="chatcmpl-fault")
+    ).encode()
     if fault.kind == "echo":
         echoed = {"path": handler.path, "headers": {k.lower(): v for k, v in handler.headers.items()}}
         payload = json.dumps({**json.loads(payload), "echo": echoed}).encode()

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
+from ._completions import chat_completion, event_stream
+
 __all__ = ["LatencyServer", "Served"]
 
 Reply = Callable[[dict[str, Any]], str]
@@ -66,29 +68,9 @@ def _default_reply() -> Reply:
 
 def _completion(content: str, body: dict[str, Any]) -> dict[str, Any]:
     prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", []) if isinstance(m, dict))
-    usage = {"prompt_tokens": max(1, prompt // 4), "completion_tokens": max(1, len(content) // 4)}
-    return {
-        "id": "chatcmpl-latency",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": str(body.get("model", "latency-model")),
-        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
-        "usage": {**usage, "total_tokens": sum(usage.values())},
-    }
-
-
-def _event_stream(completion: dict[str, Any], piece: int = 64) -> bytes:
-    """A completion as server-sent events, the way OpenAI streams one (usage in a last, empty chunk)."""
-    base = {k: completion[k] for k in ("id", "created", "model")} | {"object": "chat.completion.chunk"}
-    content = completion["choices"][0]["message"]["content"]
-    events = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]}]
-    events += [
-        {**base, "choices": [{"index": 0, "delta": {"content": content[i : i + piece]}}]}
-        for i in range(0, len(content), piece)
-    ]
-    events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
-    events.append({**base, "choices": [], "usage": completion["usage"]})
-    return "".join([*(f"data: {json.dumps(e)}\n\n" for e in events), "data: [DONE]\n\n"]).encode()
+    usage = (max(1, prompt // 4), max(1, len(content) // 4))
+    model = str(body.get("model", "latency-model"))
+    return chat_completion(content, model, id="chatcmpl-latency", usage=usage, created=int(time.time()))
 
 
 class _BadRequest(Exception):
@@ -250,7 +232,7 @@ class LatencyServer:
             return
         completion = _completion(self.reply(body), body)
         stream = bool(body.get("stream"))
-        payload = _event_stream(completion) if stream else json.dumps(completion).encode()
+        payload = event_stream(completion) if stream else json.dumps(completion).encode()
         # Sleep what is left of the delay after the reply was computed: it leaves at arrival + delay.
         await asyncio.sleep(max(0.0, served.arrived + self.delay - time.perf_counter()))
         served.status = 200
