@@ -18,6 +18,8 @@ from ..exceptions import FixtureMissing, GradingError, UserError
 from ._corpus import fail_with_problems
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ..corpus import Corpus
     from ..evals import Comparison, RunSpec, Side, Summary
 
@@ -174,8 +176,6 @@ def run(
     ] = None,
 ) -> None:
     """Grade every case of a dataset and report metrics; an interrupted run resumes where it stopped."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from .._setup import with_discovered_model
     from ..evals import (
         BatchOptions,
@@ -244,14 +244,7 @@ def run(
         raise UserError("--wait and --batch-retry are for --batch runs")
     with (
         store.locked(),
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        ) as progress,
+        _progress() as progress,
     ):
         task = progress.add_task("grading", total=None)
 
@@ -327,11 +320,17 @@ def _rerun_command(
     return shlex.join([*words, "--out", str(folder)])
 
 
+def _progress() -> Progress:
+    """The progress bar of a run, on stderr (stdout keeps the report)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=Console(stderr=True), transient=False)
+
+
 def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any, rerun: str) -> None:
     """`eval run --batch`, or `eval run --out` on a batch run: submit, check, collect; report as a live run."""
     import time
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ..evals import compute_summary, run_batch, save_reports
 
@@ -339,14 +338,7 @@ def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any,
     errors = Console(stderr=True, highlight=False)
     with (
         store.locked(),
-        Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=False,
-        ) as progress,
+        _progress() as progress,
     ):
         waiting = progress.add_task("batch", total=None, visible=False)
         kept = sum(1 for r in store.results() if r.error is None) if (folder / "run.json").is_file() else 0

@@ -28,7 +28,7 @@ from ..llm._batch import ENDPOINT, TERMINAL, BatchAPI, BatchInfo
 from ._batch_state import BatchFolder, Submission, custom_id, parse_custom_id
 from ._dataset import Case, Dataset
 from ._results import BatchNote, CaseResult, RunSpec, RunStore
-from ._runner import EvalConfig, grading_for, request_for, run_cases, spec_for
+from ._runner import EvalConfig, gather_or_cancel, grading_for, request_for, run_cases, spec_for
 
 __all__ = ["BatchOptions", "BatchOutcome", "SubmissionStatus", "has_batch", "run_batch"]
 
@@ -455,7 +455,7 @@ class _BatchRun:
                 self._sink(result)
                 self.checkpoint("scored")
 
-        await _all(score(case, k, reply) for case, k, reply in answered)
+        await gather_or_cancel(score(case, k, reply) for case, k, reply in answered)
         if unanswered and self.state.retry == "batch" and submission.follow_up_of is None:  # one follow-up, no more
             lines = self.files.input_path(submission).read_text(encoding="utf-8").splitlines(keepends=True)
             again = [line for line in lines if json.loads(line)["custom_id"] in unanswered]
@@ -518,14 +518,3 @@ def _chunks(lines: list[tuple[str, bytes]], max_requests: int, max_bytes: int) -
         chunks[-1].append(line)
         size += len(line[1])
     return chunks
-
-
-async def _all(coroutines: Any) -> None:
-    tasks = [asyncio.create_task(c) for c in coroutines]
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from .._setup import GradingOptions, GradingSetup, build_grader
 from .._version import __version__
@@ -169,7 +169,12 @@ async def run_cases(
             result.seconds = round(time.perf_counter() - started, 3)
             sink(result)
 
-    tasks = [asyncio.create_task(one(case, repeat)) for case, repeat in todo]
+    await gather_or_cancel(one(case, repeat) for case, repeat in todo)
+
+
+async def gather_or_cancel(coroutines: Iterable[Coroutine[Any, Any, None]]) -> None:
+    """Run them all at once; if one fails (or the run is interrupted), cancel the rest before raising."""
+    tasks = [asyncio.create_task(c) for c in coroutines]
     try:
         await asyncio.gather(*tasks)
     except BaseException:
