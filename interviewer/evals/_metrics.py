@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from ..graders.llm._checks import QuoteFinder
+from ..graders.llm._checks import quote_finder
 from ..models import AdversarialKind, Feedback, KeyPointStatus, Tier
 from ._dataset import Case, Dataset, tier_representatives
 from ._results import CaseResult
@@ -109,7 +109,7 @@ def _row(case: Case, result: CaseResult | None) -> CaseRow:
     predicted = {k.id for k in feedback.key_points if k.status is KeyPointStatus.covered} - partial
     truth = set(gold.key_points)
     found = {m.id for m in feedback.mistakes}
-    finder = QuoteFinder(case.case.answer)
+    finder = quote_finder(case.case.answer)
     quotes = [k.evidence for k in feedback.key_points if k.evidence] + [
         m.evidence for m in feedback.mistakes if m.evidence
     ]

@@ -22,6 +22,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from ...models import (
     SCORE_ANCHORS,
@@ -36,7 +37,7 @@ from ...models import (
 from .. import _policy as policy
 from ._draft import DraftFeedback, look_for_id
 
-__all__ = ["MAX_POINTS_PER_QUOTE", "Judged", "QuoteFinder", "check_draft"]
+__all__ = ["MAX_POINTS_PER_QUOTE", "Judged", "QuoteFinder", "check_draft", "quote_finder"]
 
 MAX_POINTS_PER_QUOTE = 2
 """The most key points one quote can back (the offline grader keeps to the same rule)."""
@@ -165,9 +166,15 @@ class Judged:
     headline: str
 
 
+@lru_cache(maxsize=256)
+def quote_finder(text: str) -> QuoteFinder:
+    """A `QuoteFinder` for `text`, shared (it does not change once made): an eval's repeats and metrics reuse it."""
+    return QuoteFinder(text)
+
+
 def check_draft(draft: DraftFeedback, rubric: Rubric, answer: str, facts: policy.AnswerFacts) -> Judged:
     """Verify the model's draft against the rubric and the answer it was given."""
-    finder = QuoteFinder(answer)
+    finder = quote_finder(answer)
     checks = Checks(score_from_model=draft.score)
     notes = checks.notes
 

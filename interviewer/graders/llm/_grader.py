@@ -294,9 +294,12 @@ class LLMGrader(Grader):
         rendered = plan.prompt
         value = result.value
         draft = expand(value, request.rubric, seen, self.template.budget) if isinstance(value, CompactDraft) else value
-        sentences = split_sentences(seen)
-        facts = answer_facts(
-            seen, sentences, screening.delivery, screening.guards, mistakes=0, english=screening.english
+        facts = (
+            screening.facts  # the text the model saw is the one screened (unless cut to max_answer_tokens)
+            if seen == screening.text
+            else answer_facts(
+                seen, split_sentences(seen), screening.delivery, screening.guards, mistakes=0, english=screening.english
+            )
         )
         judged = check_draft(draft, request.rubric, seen, facts)
         judged.checks.notes[:0] = [*plan.notes, *result.notes]
@@ -311,8 +314,8 @@ class LLMGrader(Grader):
             question_id=request.question.id,
             role=request.role.id,
             summary=(judged.summary if trusted else "") or delivery_summary(screening.delivery),
-            delivery=screening.delivery,
-            guards=screening.guards,
+            delivery=screening.delivery.model_copy(),  # the screening is shared by repeats: not this feedback's
+            guards=list(screening.guards),
             grader=self.name,
             not_assessed=["Whether the claims and numbers in the answer are true."],
             ignored_text=list(plan.ignored),

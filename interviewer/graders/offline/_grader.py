@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -311,21 +313,50 @@ def _prepare(request: GradeRequest, *, signs: bool = True) -> _Prepared:
 class Screening:
     """What is known about an answer before anything judges its meaning: milliseconds, no embeddings."""
 
+    text: str
+    """The answer and its follow-up replies as graded (injections set aside)."""
     delivery: DeliveryMetrics
-    guards: list[GuardResult]
+    guards: tuple[GuardResult, ...]
     """Every guard but off-topic, which needs the embeddings (a model grader judges relevance itself)."""
     english: bool
+    facts: policy.AnswerFacts
+    """What the scoring policy needs beyond the key points, for `text` (no mistakes counted yet)."""
+
+
+_SCREENED: OrderedDict[tuple[object, ...], Screening] = OrderedDict()
+_SCREENED_LOCK = threading.Lock()
+_SCREENED_MAX = 512
 
 
 def screen(request: GradeRequest) -> Screening:
-    """The delivery metrics and guards of an answer, as the offline grader computes them, without coverage.
+    """The delivery metrics, guards and scoring facts of an answer, as the offline grader computes them.
 
     What a model grader needs before its call; the embedding coverage is paid only when
-    offline feedback is shown (a fallback, or the offline grader itself).
+    offline feedback is shown (a fallback, or the offline grader itself). The last few hundred
+    are remembered, keyed by everything they depend on: an eval's repeats screen an answer once.
+    The values are shared: treat them as read-only.
     """
+    key = (
+        request.answer,
+        tuple((f.key_point_id, f.answer) for f in request.follow_ups),
+        request.uses_star,
+        tuple(request.rubric.key_terms),
+        tuple(request.role.key_terms),
+    )
+    with _SCREENED_LOCK:
+        found = _SCREENED.get(key)
+        if found is not None:
+            _SCREENED.move_to_end(key)
+            return found
     answer = _prepare(request, signs=False)
-    guards = detect_guards(answer.text, answer.tokens, answer.delivery)
-    return Screening(answer.delivery, guards, answer.english)
+    guards = tuple(detect_guards(answer.text, answer.tokens, answer.delivery))
+    facts = answer_facts(answer.text, answer.sentences, answer.delivery, guards, mistakes=0, english=answer.english)
+    screened = Screening(answer.text, answer.delivery, guards, answer.english, facts)
+    with _SCREENED_LOCK:
+        _SCREENED[key] = screened
+        while len(_SCREENED) > _SCREENED_MAX:
+            _SCREENED.popitem(last=False)
+    return screened
 
 
 def not_assessed(rubric: Rubric, *, english: bool = True) -> list[str]:
