@@ -347,3 +347,32 @@ def test_one_quote_backs_at_most_two_key_points(corpus: Corpus) -> None:
     assert all(k.status is KeyPointStatus.missed and "already backs 2 other points" in k.note for k in dropped.values())
     assert feedback.checks is not None and feedback.checks.evidence_reused == 3
     assert any(a.rule == "unbacked-claims" for a in feedback.score_adjustments) or feedback.score <= 3
+
+
+def test_the_screening_remembered_for_repeats_depends_on_everything_it_reads(corpus: Corpus) -> None:
+    """The same answer to another question (other key terms) or with a follow-up is screened afresh."""
+    from interviewer.graders.offline._grader import screen
+
+    first = screen(_request(corpus))
+    assert screen(_request(corpus)) is first  # an eval's repeats screen an answer once
+    other_role = corpus.find_question("dpo-slow-mobile-app")
+    other = GradeRequest(
+        other_role.role,
+        other_role.question("dpo-slow-mobile-app"),
+        other_role.rubric("dpo-slow-mobile-app"),
+        ANSWER,
+    )
+    assert screen(other) is not first
+    with_reply = _request(corpus, follow_ups=(Exchange("Who else?", "The tech lead and finance.", "involves-team"),))
+    assert screen(with_reply).delivery.word_count > first.delivery.word_count
+
+
+def test_feedback_from_one_screening_does_not_share_its_parts(corpus: Corpus) -> None:
+    fake = FakeLLM(handler=judge_everything(status="partial", score=3))
+    grader = LLMGrader(fake.llm_client(), prompt=V1)
+    short = "I rank the requests by impact and effort."  # a guard applies: both lists hold one
+    one, two = grader.grade(_request(corpus, short)), grader.grade(_request(corpus, short))
+    one.delivery.word_count = 0
+    one.guards.clear()
+    assert two.delivery.word_count == 8 and len(two.guards) == 1
+    assert grader.grade(_request(corpus, short)).delivery.word_count == 8
