@@ -387,3 +387,26 @@ def test_bad_input_is_one_line_without_a_traceback(small: Path, tmp_path: Path) 
     assert workers.exit_code == 2 and "scores its replies in one process" in workers.output
     retry = _cli(*elsewhere, "--batch", "--batch-retry", "later")
     assert retry.exit_code == 2 and "unknown --batch-retry 'later'; use live or batch" in retry.output
+
+
+# -- review/12: interruptions resumed the documented way, hand-edited and deleted files ----------------
+
+
+@pytest.mark.parametrize("step", ["uploading", "uploaded"])
+def test_an_interrupted_upload_resumed_without_batch_still_goes_in_the_batch(
+    step: str, small: Path, tmp_path: Path, corpus: Corpus
+) -> None:
+    """The docs: a run on the folder, `--batch` or not, goes on; an interrupted upload is uploaded again."""
+    dataset = load_dataset(small, corpus)
+
+    def stop_at(at: str) -> None:
+        if at == step:
+            raise Stop(at)
+
+    with BatchServer(JUDGE, polls=1) as server:
+        with pytest.raises(Stop):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, checkpoint=stop_at)
+        follow = BatchOptions(submit=False, wait=True, poll_seconds=0)
+        outcome = run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), follow)
+        assert server.created == ["batch_0001"] and not server.chat_requests  # nothing graded live at full price
+    assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id) == 9

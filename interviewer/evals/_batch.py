@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from .._sessions import atomic_write_text
-from ..exceptions import BatchFailed, GradingError, UsageError
+from ..exceptions import BatchFailed, GradingError, LLMRejected, UsageError, UserError
 from ..graders.llm import LLMGrader
 from ..graders.llm._grader import GradePlan
 from ..llm._batch import ENDPOINT, TERMINAL, BatchAPI, BatchInfo
@@ -188,12 +188,13 @@ class _BatchRun:
             await grading.aclose()
 
     def _abandon_unsent(self) -> None:
-        """Without `--batch`, batches planned but never created are dropped: their requests are graded live.
+        """Without `--batch`, batches whose upload the server turned down are dropped: their requests are graded live.
 
         Nothing of them can exist at the provider but an uploaded file (no batch is made without
-        `create_started_at`): the way out after a server turned the upload down.
+        `create_started_at`): the way out after a server without a Batch API. A batch whose upload was
+        only interrupted (Ctrl+C, a kill) is not dropped: the run goes on submitting it, as with `--batch`.
         """
-        unsent = [s for s in self.state.open() if s.create_started_at is None]
+        unsent = [s for s in self.state.open() if s.create_started_at is None and s.upload_refused is not None]
         if not unsent:
             return
         for submission in unsent:
@@ -314,7 +315,7 @@ class _BatchRun:
             raise UsageError(
                 f"{self.files.input_path(submission)} changed since it was planned; restore it, or start a new run"
             )
-        if submission.upload_started_at is not None:
+        if submission.upload_started_at is not None and submission.upload_refused is None:
             self.say(
                 f"{submission.name}: the last upload was stopped before its file id was saved; uploading it again "
                 f"(an earlier copy, {filename}, may be left unused on {self.host} until it expires)"
@@ -322,9 +323,14 @@ class _BatchRun:
         submission.upload_started_at = time.time()
         self._save()
         self.checkpoint("uploading")
-        file_id = await self.api.upload(content, filename)
+        try:
+            file_id = await self.api.upload(content, filename)
+        except (UserError, LLMRejected) as exc:  # the server said no (not a stop, not an outage): remember why
+            submission.upload_refused = str(exc)
+            self._save()
+            raise
         self.checkpoint("uploaded")
-        submission.file_id = file_id
+        submission.file_id, submission.upload_refused = file_id, None
         self._save()
         self.checkpoint("upload-saved")
 

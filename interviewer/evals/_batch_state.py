@@ -59,6 +59,9 @@ class Submission(BaseModel):
     follow_up_of: str | None = None
     """The submission whose unanswered items this one asks again."""
     upload_started_at: float | None = None
+    upload_refused: str | None = None
+    """Why the server turned the last upload down (no Batch API, a rejected key): set, a run without
+    `--batch` grades the requests live instead; unset (an upload stopped by Ctrl+C or a kill), it uploads again."""
     file_id: str | None = None
     create_started_at: float | None = None
     """Saved just before `batches.create`: from here on, a batch with our tag may exist."""
