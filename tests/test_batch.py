@@ -410,3 +410,21 @@ def test_an_interrupted_upload_resumed_without_batch_still_goes_in_the_batch(
         outcome = run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), follow)
         assert server.created == ["batch_0001"] and not server.chat_requests  # nothing graded live at full price
     assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id) == 9
+
+
+def test_a_deleted_output_file_is_downloaded_again(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+
+    def stop_at(at: str) -> None:
+        if at == "download-saved":
+            raise Stop(at)
+
+    with BatchServer(JUDGE, polls=1) as server:
+        with pytest.raises(Stop):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, checkpoint=stop_at)
+        (tmp_path / "run" / "batch-1.output.jsonl").unlink()
+        said: list[str] = []
+        outcome = run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, say=said.append)
+        assert not server.chat_requests  # not "not in the batch's output": graded live
+    assert any("downloading it again" in line for line in said)
+    assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id) == 9

@@ -18,6 +18,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from .._sessions import atomic_write_text
@@ -301,6 +302,9 @@ class _BatchRun:
             self._seen(submission, await self.api.retrieve(submission.batch_id))
             self._save()
             self.checkpoint("polled")
+        if submission.downloaded and not submission.collected and (missing := self._missing(submission)):
+            self.say(f"{submission.name}: {missing} is not in the run folder; downloading it again")
+            submission.downloaded = False
         if submission.status == "failed" and not submission.downloaded:
             self._failed(submission)
         elif submission.status in TERMINAL and not submission.downloaded:
@@ -376,6 +380,16 @@ class _BatchRun:
             )
         submission.downloaded = True  # nothing to download: every item goes on as unanswered
         self._save()
+
+    def _missing(self, submission: Submission) -> Path | None:
+        """A downloaded file of `submission` that is no longer in the folder (deleted by hand), if any."""
+        for file_id, path in (
+            (submission.output_file_id, self.files.output_path(submission)),
+            (submission.error_file_id, self.files.errors_path(submission)),
+        ):
+            if file_id is not None and submission.status != "failed" and not path.is_file():
+                return path
+        return None
 
     async def _download(self, submission: Submission) -> None:
         for file_id, path in (
