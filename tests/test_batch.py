@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -205,6 +206,10 @@ def test_a_reply_to_a_request_the_code_would_no_longer_send_is_refused(
         assert run_batch(dataset, corpus, _config(server), store, BatchOptions()).pending
         planned = tmp_path / "run" / "batch-1.jsonl"
         planned.write_text(planned.read_text().replace('"temperature":0.0', '"temperature":0.5'))  # an older prompt
+        files = BatchFolder(tmp_path / "run")  # as an older version planned it: its SHA-256 in batch.json
+        state = files.load()
+        state.submissions[0].input_sha256 = hashlib.sha256(planned.read_bytes()).hexdigest()
+        files.save(state)
         with pytest.raises(UsageError, match="is no longer the one sent in batch-1"):
             run_batch(dataset, corpus, _config(server), store, WAIT)
 
@@ -428,3 +433,13 @@ def test_a_deleted_output_file_is_downloaded_again(small: Path, tmp_path: Path, 
         assert not server.chat_requests  # not "not in the batch's output": graded live
     assert any("downloading it again" in line for line in said)
     assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id) == 9
+
+
+def test_a_batch_file_changed_after_the_upload_is_one_line(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), BatchOptions())
+        path = tmp_path / "run" / "batch-1.jsonl"
+        path.write_text(path.read_text()[:-40])  # torn, or edited by hand
+        with pytest.raises(UsageError, match=r"batch-1\.jsonl changed since it was planned"):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT)

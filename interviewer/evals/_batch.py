@@ -312,13 +312,23 @@ class _BatchRun:
         if submission.downloaded and not submission.collected:
             await self._collect(submission)
 
+    def _input(self, submission: Submission) -> bytes:
+        """The batch file as planned: its bytes, checked against the SHA-256 saved in `batch.json`."""
+        path = self.files.input_path(submission)
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            content = None
+        if content is None or hashlib.sha256(content).hexdigest() != submission.input_sha256:
+            raise UsageError(
+                f"{path} {'is missing' if content is None else 'changed since it was planned'}; restore it "
+                "(it is what was sent), or start a new run"
+            )
+        return content
+
     async def _upload(self, submission: Submission) -> None:
         filename = f"interviewer-{submission.name}-{submission.tag}.jsonl"
-        content = self.files.input_path(submission).read_bytes()
-        if hashlib.sha256(content).hexdigest() != submission.input_sha256:
-            raise UsageError(
-                f"{self.files.input_path(submission)} changed since it was planned; restore it, or start a new run"
-            )
+        content = self._input(submission)
         if submission.upload_started_at is not None and submission.upload_refused is None:
             self.say(
                 f"{submission.name}: the last upload was stopped before its file id was saved; uploading it again "
@@ -423,7 +433,7 @@ class _BatchRun:
         return items
 
     def _bodies(self, submission: Submission) -> dict[str, Any]:
-        lines = self.files.input_path(submission).read_text(encoding="utf-8").splitlines()
+        lines = self._input(submission).decode("utf-8").splitlines()
         return {line["custom_id"]: line["body"] for line in map(json.loads, lines)}
 
     async def _collect(self, submission: Submission) -> None:
@@ -477,7 +487,7 @@ class _BatchRun:
 
         await gather_or_cancel(score(case, k, reply) for case, k, reply in answered)
         if unanswered and self.state.retry == "batch" and submission.follow_up_of is None:  # one follow-up, no more
-            lines = self.files.input_path(submission).read_text(encoding="utf-8").splitlines(keepends=True)
+            lines = self._input(submission).decode("utf-8").splitlines(keepends=True)
             again = [line for line in lines if json.loads(line)["custom_id"] in unanswered]
             follow = self._add_submission(list(unanswered), "".join(again).encode(), submission.name)
             self.say(f"{submission.name}: {len(unanswered)} item(s) not answered; asking them again in {follow.name}")
