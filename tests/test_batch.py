@@ -443,3 +443,20 @@ def test_a_batch_file_changed_after_the_upload_is_one_line(small: Path, tmp_path
         path.write_text(path.read_text()[:-40])  # torn, or edited by hand
         with pytest.raises(UsageError, match=r"batch-1\.jsonl changed since it was planned"):
             run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT)
+
+
+def test_a_follow_up_that_fails_as_a_whole_stops_instead_of_going_live(
+    small: Path, tmp_path: Path, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    faults = [BatchFault.item_errors({0: 500, 1: "error"}), BatchFault.fail("enqueued token limit reached")]
+    with BatchServer(JUDGE, faults=faults, polls=1) as server:
+        store = RunStore(tmp_path / "run")
+        again = BatchOptions(wait=True, poll_seconds=0, retry="batch")
+        with pytest.raises(BatchFailed, match=r"batch-2\) failed .* follow-up batch.*--batch-retry live"):
+            run_batch(dataset, corpus, _config(server), store, again)
+        assert server.created == ["batch_0001", "batch_0002"] and not server.chat_requests
+        live = BatchOptions(wait=True, poll_seconds=0, retry="live")
+        outcome = run_batch(dataset, corpus, _config(server), store, live)
+        assert server.created == ["batch_0001", "batch_0002"] and len(server.chat_requests) == 2
+    assert len(outcome.results) == 10 and all(r.feedback for r in outcome.results)

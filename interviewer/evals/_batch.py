@@ -378,15 +378,26 @@ class _BatchRun:
         submission.checked_at = time.time()
 
     def _failed(self, submission: Submission) -> None:
-        """A batch that failed as a whole: stop with one line, unless the run was told what to do with it."""
-        if self.options.retry is None:
+        """A batch that failed as a whole: stop with one line, unless the run was told what to do with it.
+
+        A follow-up batch is never submitted again (one follow-up, no more): only `--batch-retry live`
+        lets its requests go on, live; `--batch-retry batch` stops at it rather than grading them all
+        live at the full price unasked (a limit such as the enqueued tokens fails the follow-up too).
+        """
+        follow_up = submission.follow_up_of is not None
+        if self.options.retry is None or (follow_up and self.options.retry != "live"):
             errors = submission.errors or ["no reason given"]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            folder = self.store.folder
+            again = (
+                "it is a follow-up batch, which is not submitted again: rerun the same command with "
+                "--batch-retry live to grade them live"
+                if follow_up
+                else "rerun the same command with --batch-retry batch to submit them again, or --batch-retry "
+                "live to grade them live"
+            )
             raise BatchFailed(
                 f"batch {submission.batch_id} ({submission.name}) failed at {self.host}: {errors[0]}{more}; none of "
-                f"its {len(submission.custom_ids)} requests ran. Rerun with --out {folder} --batch-retry batch "
-                "to submit them again, or --batch-retry live to grade them live"
+                f"its {len(submission.custom_ids)} requests ran; {again} (--out {self.store.folder})"
             )
         submission.downloaded = True  # nothing to download: every item goes on as unanswered
         self._save()
