@@ -445,6 +445,16 @@ def test_a_batch_file_changed_after_the_upload_is_one_line(small: Path, tmp_path
             run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT)
 
 
+def test_a_hand_edited_name_in_batch_json_is_refused(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), BatchOptions())
+        state = tmp_path / "run" / "batch.json"
+        state.write_text(state.read_text().replace('"batch-1"', '"../../elsewhere"'))
+        with pytest.raises(UsageError, match=r"batch.json is not a valid batch state: submissions.0.name"):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT)
+
+
 def test_a_follow_up_that_fails_as_a_whole_stops_instead_of_going_live(
     small: Path, tmp_path: Path, corpus: Corpus
 ) -> None:

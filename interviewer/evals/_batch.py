@@ -265,7 +265,7 @@ class _BatchRun:
 
     def _add_submission(self, custom_ids: list[str], content: bytes, follow_up_of: str | None) -> Submission:
         submission = Submission(
-            name=f"batch-{len(self.state.submissions) + 1}",
+            name=self.state.next_name(),
             tag=secrets.token_hex(8),
             custom_ids=custom_ids,
             input_sha256=hashlib.sha256(content).hexdigest(),
