@@ -470,3 +470,19 @@ def test_a_follow_up_that_fails_as_a_whole_stops_instead_of_going_live(
         outcome = run_batch(dataset, corpus, _config(server), store, live)
         assert server.created == ["batch_0001", "batch_0002"] and len(server.chat_requests) == 2
     assert len(outcome.results) == 10 and all(r.feedback for r in outcome.results)
+
+
+def test_the_commands_the_cli_prints_resume_the_run(small: Path, tmp_path: Path) -> None:
+    import shlex
+
+    with BatchServer(JUDGE, polls=1) as server:
+        args = ("--dataset", str(small), "--base-url", server.base_url, "--repeat", "2")
+        submitted = _cli(*args, "--batch", "--out", str(tmp_path / "run"))
+        assert submitted.exit_code == 75, submitted.output
+        printed = next(line for line in submitted.output.splitlines() if line.strip().startswith("interviewer eval"))
+        checked = runner.invoke(app, shlex.split(printed)[1:])
+        assert checked.exit_code == 0, checked.output  # not "holds a different run (repeat differ)"
+        alone = runner.invoke(app, ["eval", "run", "--out", str(tmp_path / "run")])
+        assert alone.exit_code == 2 and "holds a --batch run of the LLM grader" in alone.output, alone.output
+        assert "--batch is for --grader llm" not in alone.output
+        assert server.created == ["batch_0001"]
