@@ -486,3 +486,14 @@ def test_the_commands_the_cli_prints_resume_the_run(small: Path, tmp_path: Path)
         assert alone.exit_code == 2 and "holds a --batch run of the LLM grader" in alone.output, alone.output
         assert "--batch is for --grader llm" not in alone.output
         assert server.created == ["batch_0001"]
+
+
+def test_a_torn_last_result_is_said_on_resume(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), BatchOptions())
+        with (tmp_path / "run" / "results.jsonl").open("a") as handle:
+            handle.write('{"case_id":"pom-torn","rep')  # killed mid-write
+        said: list[str] = []
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, say=said.append)
+    assert any(line.startswith("repaired ") and "torn last line" in line for line in said), said

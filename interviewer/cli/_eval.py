@@ -371,8 +371,6 @@ def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any,
         def say(line: str) -> None:
             progress.console.print(line, soft_wrap=True, highlight=False)
 
-        if store.repaired:
-            say(store.repaired)
         try:
             outcome = run_batch(data, corpus, config, store, options, on_result=on_result, on_status=on_status, say=say)
         except (KeyboardInterrupt, GradingError) as exc:

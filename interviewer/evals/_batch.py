@@ -112,6 +112,8 @@ def run_batch(
     run = _BatchRun(dataset, corpus, config, store, options, spec=spec, done=dict(done))
     run.on_result, run.on_status = on_result, on_status
     run.say = say or (lambda _line: None)
+    if store.repaired:  # set by `start`: a torn last line of results.jsonl was cut off
+        run.say(store.repaired)
     run.checkpoint = checkpoint or (lambda _step: None)
     run.sleep = sleep or asyncio.sleep
     pending = asyncio.run(run.run())
