@@ -306,8 +306,9 @@ class LLMGrader(Grader):
         settings = self.client.settings
         # A summary written by a model whose claims mostly failed the checks would praise what the
         # feedback below says is missing ("covers the key points" over "covers 0 of 8"): not shown.
+        # A quote reused past two points is a claim thrown out like one with no quote at all.
         claimed = sum(1 for j in draft.key_points.values() if j.status != "missed")
-        trusted = judged.checks.evidence_rejected * 2 <= claimed
+        trusted = (judged.checks.evidence_rejected + judged.checks.evidence_reused) * 2 <= claimed
         if judged.summary and not trusted:
             judged.checks.notes.append("the model's summary is not shown: most of its claims failed the checks")
         return Feedback(
