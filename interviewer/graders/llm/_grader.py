@@ -315,8 +315,10 @@ class LLMGrader(Grader):
             question_id=request.question.id,
             role=request.role.id,
             summary=(judged.summary if trusted else "") or delivery_summary(screening.delivery),
-            delivery=screening.delivery.model_copy(),  # the screening is shared by repeats: not this feedback's
-            guards=list(screening.guards),
+            # The screening is shared by repeats (and by anyone grading the same text in this process):
+            # deep copies, so no feedback holds a list or guard another one also holds.
+            delivery=screening.delivery.model_copy(deep=True),
+            guards=[guard.model_copy() for guard in screening.guards],
             grader=self.name,
             not_assessed=["Whether the claims and numbers in the answer are true."],
             ignored_text=list(plan.ignored),
