@@ -399,6 +399,9 @@ def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any,
                 soft_wrap=True,
             )
             raise typer.Exit(EXIT_PENDING)
+        # `on_status` hears only the batches still running: its last line would stay "finalizing 0/110".
+        shown = next(task for task in progress.tasks if task.id == waiting)
+        progress.update(waiting, completed=shown.total or 0, description="batch: collected")
         summary = compute_summary(data, outcome.results, outcome.spec.repeat)
         save_reports(store, outcome.spec, data, outcome.results, summary)
     console = _console()
