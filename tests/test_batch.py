@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import signal
@@ -205,6 +206,10 @@ def test_a_reply_to_a_request_the_code_would_no_longer_send_is_refused(
         assert run_batch(dataset, corpus, _config(server), store, BatchOptions()).pending
         planned = tmp_path / "run" / "batch-1.jsonl"
         planned.write_text(planned.read_text().replace('"temperature":0.0', '"temperature":0.5'))  # an older prompt
+        files = BatchFolder(tmp_path / "run")  # as an older version planned it: its SHA-256 in batch.json
+        state = files.load()
+        state.submissions[0].input_sha256 = hashlib.sha256(planned.read_bytes()).hexdigest()
+        files.save(state)
         with pytest.raises(UsageError, match="is no longer the one sent in batch-1"):
             run_batch(dataset, corpus, _config(server), store, WAIT)
 
@@ -387,3 +392,108 @@ def test_bad_input_is_one_line_without_a_traceback(small: Path, tmp_path: Path) 
     assert workers.exit_code == 2 and "scores its replies in one process" in workers.output
     retry = _cli(*elsewhere, "--batch", "--batch-retry", "later")
     assert retry.exit_code == 2 and "unknown --batch-retry 'later'; use live or batch" in retry.output
+
+
+# -- review/12: interruptions resumed the documented way, hand-edited and deleted files ----------------
+
+
+@pytest.mark.parametrize("step", ["uploading", "uploaded"])
+def test_an_interrupted_upload_resumed_without_batch_still_goes_in_the_batch(
+    step: str, small: Path, tmp_path: Path, corpus: Corpus
+) -> None:
+    """The docs: a run on the folder, `--batch` or not, goes on; an interrupted upload is uploaded again."""
+    dataset = load_dataset(small, corpus)
+
+    def stop_at(at: str) -> None:
+        if at == step:
+            raise Stop(at)
+
+    with BatchServer(JUDGE, polls=1) as server:
+        with pytest.raises(Stop):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, checkpoint=stop_at)
+        follow = BatchOptions(submit=False, wait=True, poll_seconds=0)
+        outcome = run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), follow)
+        assert server.created == ["batch_0001"] and not server.chat_requests  # nothing graded live at full price
+    assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id) == 9
+
+
+def test_a_deleted_output_file_is_downloaded_again(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+
+    def stop_at(at: str) -> None:
+        if at == "download-saved":
+            raise Stop(at)
+
+    with BatchServer(JUDGE, polls=1) as server:
+        with pytest.raises(Stop):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, checkpoint=stop_at)
+        (tmp_path / "run" / "batch-1.output.jsonl").unlink()
+        said: list[str] = []
+        outcome = run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, say=said.append)
+        assert not server.chat_requests  # not "not in the batch's output": graded live
+    assert any("downloading it again" in line for line in said)
+    assert sum(1 for r in outcome.results if r.feedback and r.feedback.provenance.batch_id) == 9
+
+
+def test_a_batch_file_changed_after_the_upload_is_one_line(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), BatchOptions())
+        path = tmp_path / "run" / "batch-1.jsonl"
+        path.write_text(path.read_text()[:-40])  # torn, or edited by hand
+        with pytest.raises(UsageError, match=r"batch-1\.jsonl changed since it was planned"):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT)
+
+
+def test_a_hand_edited_name_in_batch_json_is_refused(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), BatchOptions())
+        state = tmp_path / "run" / "batch.json"
+        state.write_text(state.read_text().replace('"batch-1"', '"../../elsewhere"'))
+        with pytest.raises(UsageError, match=r"batch.json is not a valid batch state: submissions.0.name"):
+            run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT)
+
+
+def test_a_follow_up_that_fails_as_a_whole_stops_instead_of_going_live(
+    small: Path, tmp_path: Path, corpus: Corpus
+) -> None:
+    dataset = load_dataset(small, corpus)
+    faults = [BatchFault.item_errors({0: 500, 1: "error"}), BatchFault.fail("enqueued token limit reached")]
+    with BatchServer(JUDGE, faults=faults, polls=1) as server:
+        store = RunStore(tmp_path / "run")
+        again = BatchOptions(wait=True, poll_seconds=0, retry="batch")
+        with pytest.raises(BatchFailed, match=r"batch-2\) failed .* follow-up batch.*--batch-retry live"):
+            run_batch(dataset, corpus, _config(server), store, again)
+        assert server.created == ["batch_0001", "batch_0002"] and not server.chat_requests
+        live = BatchOptions(wait=True, poll_seconds=0, retry="live")
+        outcome = run_batch(dataset, corpus, _config(server), store, live)
+        assert server.created == ["batch_0001", "batch_0002"] and len(server.chat_requests) == 2
+    assert len(outcome.results) == 10 and all(r.feedback for r in outcome.results)
+
+
+def test_the_commands_the_cli_prints_resume_the_run(small: Path, tmp_path: Path) -> None:
+    import shlex
+
+    with BatchServer(JUDGE, polls=1) as server:
+        args = ("--dataset", str(small), "--base-url", server.base_url, "--repeat", "2")
+        submitted = _cli(*args, "--batch", "--out", str(tmp_path / "run"))
+        assert submitted.exit_code == 75, submitted.output
+        printed = next(line for line in submitted.output.splitlines() if line.strip().startswith("interviewer eval"))
+        checked = runner.invoke(app, shlex.split(printed)[1:])
+        assert checked.exit_code == 0, checked.output  # not "holds a different run (repeat differ)"
+        alone = runner.invoke(app, ["eval", "run", "--out", str(tmp_path / "run")])
+        assert alone.exit_code == 2 and "holds a --batch run of the LLM grader" in alone.output, alone.output
+        assert "--batch is for --grader llm" not in alone.output
+        assert server.created == ["batch_0001"]
+
+
+def test_a_torn_last_result_is_said_on_resume(small: Path, tmp_path: Path, corpus: Corpus) -> None:
+    dataset = load_dataset(small, corpus)
+    with BatchServer(JUDGE, polls=1) as server:
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), BatchOptions())
+        with (tmp_path / "run" / "results.jsonl").open("a") as handle:
+            handle.write('{"case_id":"pom-torn","rep')  # killed mid-write
+        said: list[str] = []
+        run_batch(dataset, corpus, _config(server), RunStore(tmp_path / "run"), WAIT, say=said.append)
+    assert any(line.startswith("repaired ") and "torn last line" in line for line in said), said

@@ -373,6 +373,23 @@ def test_feedback_from_one_screening_does_not_share_its_parts(corpus: Corpus) ->
     short = "I rank the requests by impact and effort."  # a guard applies: both lists hold one
     one, two = grader.grade(_request(corpus, short)), grader.grade(_request(corpus, short))
     one.delivery.word_count = 0
+    one.delivery.key_terms_used.append("edited")
+    reason = two.guards[0].reason
+    two.guards[0].reason = "edited"
     one.guards.clear()
-    assert two.delivery.word_count == 8 and len(two.guards) == 1
-    assert grader.grade(_request(corpus, short)).delivery.word_count == 8
+    assert two.delivery.word_count == 8 and len(two.guards) == 1 and "edited" not in two.delivery.key_terms_used
+    three = grader.grade(_request(corpus, short))
+    assert three.delivery.word_count == 8 and "edited" not in three.delivery.key_terms_used
+    assert three.guards[0].reason == reason
+
+
+def test_a_summary_over_claims_resting_on_one_quote_is_not_shown(corpus: Corpus) -> None:
+    """Most claims thrown out by the one-quote rule weigh as claims with no quote: the summary would praise them."""
+    draft = _draft(summary="Covers every key point with a strong example.")
+    same = "score each request on impact and effort with RICE"
+    for point in draft["key_points"]:
+        draft["key_points"][point] = {"evidence": same, "status": "covered", "reason": "r"}
+    feedback = LLMGrader(FakeLLM([FakeReply.json(draft)]).llm_client(), prompt=V1).grade(_request(corpus))
+    assert feedback.checks is not None and feedback.checks.evidence_reused == len(draft["key_points"]) - 2
+    assert "every key point" not in feedback.summary
+    assert any("summary is not shown" in n for n in feedback.checks.notes)

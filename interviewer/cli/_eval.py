@@ -225,7 +225,14 @@ def run(
     store = RunStore(folder, protect=data_folders(corpus.root, dataset))
     console = _console()
     if batch or has_batch(store):
-        rerun = _rerun_command(dataset, grader, prompt, model, base_url, config, record, replay, folder)
+        if grader != "llm":  # `eval run --out DIR` alone, on a batch run: name what is missing, not --batch
+            raise UserError(
+                f"{folder} holds a --batch run of the LLM grader (batch.json): check it with the command that "
+                "submitted it (--grader llm, its --model, --prompt, --base-url) and --out"
+            )
+        if workers > 1:
+            raise UserError("--workers is for live and replayed runs; a --batch run scores its replies in one process")
+        rerun = _rerun_command(dataset, grader, prompt, model, base_url, config, record, replay, repeat, folder)
         _run_batch(
             data,
             corpus,
@@ -298,9 +305,14 @@ def _rerun_command(
     config: Path | None,
     record: Path | None,
     replay: Path | None,
+    repeat: int,
     folder: Path,
 ) -> str:
-    """The command that checks the run again: the options that make the run what it is, and its folder."""
+    """The command that checks the run again: the options that make the run what it is, and its folder.
+
+    Every option its `run.json` holds must be there (`--repeat` included): without one, the run is
+    refused as "a different run".
+    """
     import shlex
 
     words = ["interviewer", "eval", "run"]
@@ -317,6 +329,8 @@ def _rerun_command(
     ):
         if value is not None:
             words += [flag, str(value)]
+    if repeat != 1:
+        words += ["--repeat", str(repeat)]
     return shlex.join([*words, "--out", str(folder)])
 
 
@@ -357,15 +371,13 @@ def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any,
         def say(line: str) -> None:
             progress.console.print(line, soft_wrap=True, highlight=False)
 
-        if store.repaired:
-            say(store.repaired)
         try:
             outcome = run_batch(data, corpus, config, store, options, on_result=on_result, on_status=on_status, say=say)
         except (KeyboardInterrupt, GradingError) as exc:
             progress.stop()
             errors.print(
                 f"stopped: {len(store.results())} result(s) kept in {folder}, the batches in {folder}/batch.json; "
-                f"rerun with --out {folder} to resume (nothing is submitted twice)",
+                f"resume with (nothing is submitted twice):\n  {rerun}",
                 soft_wrap=True,
             )
             if isinstance(exc, KeyboardInterrupt):
@@ -387,6 +399,9 @@ def _run_batch(data: Any, corpus: Corpus, config: Any, store: Any, options: Any,
                 soft_wrap=True,
             )
             raise typer.Exit(EXIT_PENDING)
+        # `on_status` hears only the batches still running: its last line would stay "finalizing 0/110".
+        shown = next(task for task in progress.tasks if task.id == waiting)
+        progress.update(waiting, completed=shown.total or 0, description="batch: collected")
         summary = compute_summary(data, outcome.results, outcome.spec.repeat)
         save_reports(store, outcome.spec, data, outcome.results, summary)
     console = _console()

@@ -18,10 +18,11 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from .._sessions import atomic_write_text
-from ..exceptions import BatchFailed, GradingError, UsageError
+from ..exceptions import BatchFailed, GradingError, LLMRejected, UsageError, UserError
 from ..graders.llm import LLMGrader
 from ..graders.llm._grader import GradePlan
 from ..llm._batch import ENDPOINT, TERMINAL, BatchAPI, BatchInfo
@@ -111,6 +112,8 @@ def run_batch(
     run = _BatchRun(dataset, corpus, config, store, options, spec=spec, done=dict(done))
     run.on_result, run.on_status = on_result, on_status
     run.say = say or (lambda _line: None)
+    if store.repaired:  # set by `start`: a torn last line of results.jsonl was cut off
+        run.say(store.repaired)
     run.checkpoint = checkpoint or (lambda _step: None)
     run.sleep = sleep or asyncio.sleep
     pending = asyncio.run(run.run())
@@ -188,12 +191,13 @@ class _BatchRun:
             await grading.aclose()
 
     def _abandon_unsent(self) -> None:
-        """Without `--batch`, batches planned but never created are dropped: their requests are graded live.
+        """Without `--batch`, batches whose upload the server turned down are dropped: their requests are graded live.
 
         Nothing of them can exist at the provider but an uploaded file (no batch is made without
-        `create_started_at`): the way out after a server turned the upload down.
+        `create_started_at`): the way out after a server without a Batch API. A batch whose upload was
+        only interrupted (Ctrl+C, a kill) is not dropped: the run goes on submitting it, as with `--batch`.
         """
-        unsent = [s for s in self.state.open() if s.create_started_at is None]
+        unsent = [s for s in self.state.open() if s.create_started_at is None and s.upload_refused is not None]
         if not unsent:
             return
         for submission in unsent:
@@ -263,7 +267,7 @@ class _BatchRun:
 
     def _add_submission(self, custom_ids: list[str], content: bytes, follow_up_of: str | None) -> Submission:
         submission = Submission(
-            name=f"batch-{len(self.state.submissions) + 1}",
+            name=self.state.next_name(),
             tag=secrets.token_hex(8),
             custom_ids=custom_ids,
             input_sha256=hashlib.sha256(content).hexdigest(),
@@ -300,6 +304,9 @@ class _BatchRun:
             self._seen(submission, await self.api.retrieve(submission.batch_id))
             self._save()
             self.checkpoint("polled")
+        if submission.downloaded and not submission.collected and (missing := self._missing(submission)):
+            self.say(f"{submission.name}: {missing} is not in the run folder; downloading it again")
+            submission.downloaded = False
         if submission.status == "failed" and not submission.downloaded:
             self._failed(submission)
         elif submission.status in TERMINAL and not submission.downloaded:
@@ -307,14 +314,24 @@ class _BatchRun:
         if submission.downloaded and not submission.collected:
             await self._collect(submission)
 
+    def _input(self, submission: Submission) -> bytes:
+        """The batch file as planned: its bytes, checked against the SHA-256 saved in `batch.json`."""
+        path = self.files.input_path(submission)
+        try:
+            content = path.read_bytes()
+        except FileNotFoundError:
+            content = None
+        if content is None or hashlib.sha256(content).hexdigest() != submission.input_sha256:
+            raise UsageError(
+                f"{path} {'is missing' if content is None else 'changed since it was planned'}; restore it "
+                "(it is what was sent), or start a new run"
+            )
+        return content
+
     async def _upload(self, submission: Submission) -> None:
         filename = f"interviewer-{submission.name}-{submission.tag}.jsonl"
-        content = self.files.input_path(submission).read_bytes()
-        if hashlib.sha256(content).hexdigest() != submission.input_sha256:
-            raise UsageError(
-                f"{self.files.input_path(submission)} changed since it was planned; restore it, or start a new run"
-            )
-        if submission.upload_started_at is not None:
+        content = self._input(submission)
+        if submission.upload_started_at is not None and submission.upload_refused is None:
             self.say(
                 f"{submission.name}: the last upload was stopped before its file id was saved; uploading it again "
                 f"(an earlier copy, {filename}, may be left unused on {self.host} until it expires)"
@@ -322,9 +339,14 @@ class _BatchRun:
         submission.upload_started_at = time.time()
         self._save()
         self.checkpoint("uploading")
-        file_id = await self.api.upload(content, filename)
+        try:
+            file_id = await self.api.upload(content, filename)
+        except (UserError, LLMRejected) as exc:  # the server said no (not a stop, not an outage): remember why
+            submission.upload_refused = str(exc)
+            self._save()
+            raise
         self.checkpoint("uploaded")
-        submission.file_id = file_id
+        submission.file_id, submission.upload_refused = file_id, None
         self._save()
         self.checkpoint("upload-saved")
 
@@ -358,18 +380,39 @@ class _BatchRun:
         submission.checked_at = time.time()
 
     def _failed(self, submission: Submission) -> None:
-        """A batch that failed as a whole: stop with one line, unless the run was told what to do with it."""
-        if self.options.retry is None:
+        """A batch that failed as a whole: stop with one line, unless the run was told what to do with it.
+
+        A follow-up batch is never submitted again (one follow-up, no more): only `--batch-retry live`
+        lets its requests go on, live; `--batch-retry batch` stops at it rather than grading them all
+        live at the full price unasked (a limit such as the enqueued tokens fails the follow-up too).
+        """
+        follow_up = submission.follow_up_of is not None
+        if self.options.retry is None or (follow_up and self.options.retry != "live"):
             errors = submission.errors or ["no reason given"]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            folder = self.store.folder
+            again = (
+                "it is a follow-up batch, which is not submitted again: rerun the same command with "
+                "--batch-retry live to grade them live"
+                if follow_up
+                else "rerun the same command with --batch-retry batch to submit them again, or --batch-retry "
+                "live to grade them live"
+            )
             raise BatchFailed(
                 f"batch {submission.batch_id} ({submission.name}) failed at {self.host}: {errors[0]}{more}; none of "
-                f"its {len(submission.custom_ids)} requests ran. Rerun with --out {folder} --batch-retry batch "
-                "to submit them again, or --batch-retry live to grade them live"
+                f"its {len(submission.custom_ids)} requests ran; {again} (--out {self.store.folder})"
             )
         submission.downloaded = True  # nothing to download: every item goes on as unanswered
         self._save()
+
+    def _missing(self, submission: Submission) -> Path | None:
+        """A downloaded file of `submission` that is no longer in the folder (deleted by hand), if any."""
+        for file_id, path in (
+            (submission.output_file_id, self.files.output_path(submission)),
+            (submission.error_file_id, self.files.errors_path(submission)),
+        ):
+            if file_id is not None and submission.status != "failed" and not path.is_file():
+                return path
+        return None
 
     async def _download(self, submission: Submission) -> None:
         for file_id, path in (
@@ -403,7 +446,7 @@ class _BatchRun:
         return items
 
     def _bodies(self, submission: Submission) -> dict[str, Any]:
-        lines = self.files.input_path(submission).read_text(encoding="utf-8").splitlines()
+        lines = self._input(submission).decode("utf-8").splitlines()
         return {line["custom_id"]: line["body"] for line in map(json.loads, lines)}
 
     async def _collect(self, submission: Submission) -> None:
@@ -457,7 +500,7 @@ class _BatchRun:
 
         await gather_or_cancel(score(case, k, reply) for case, k, reply in answered)
         if unanswered and self.state.retry == "batch" and submission.follow_up_of is None:  # one follow-up, no more
-            lines = self.files.input_path(submission).read_text(encoding="utf-8").splitlines(keepends=True)
+            lines = self._input(submission).decode("utf-8").splitlines(keepends=True)
             again = [line for line in lines if json.loads(line)["custom_id"] in unanswered]
             follow = self._add_submission(list(unanswered), "".join(again).encode(), submission.name)
             self.say(f"{submission.name}: {len(unanswered)} item(s) not answered; asking them again in {follow.name}")

@@ -23,9 +23,9 @@ says and never submits the same requests twice:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .._sessions import atomic_write_text
 from ..exceptions import UsageError
@@ -50,15 +50,20 @@ class Submission(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str
-    """`batch-N`: its requests are `batch-N.jsonl` in the run folder, its replies `batch-N.output.jsonl`."""
+    name: str = Field(pattern=r"^batch-[1-9][0-9]*$")
+    """`batch-N`: its requests are `batch-N.jsonl` in the run folder, its replies `batch-N.output.jsonl`
+    (checked: the name makes paths, and a hand-edited one must not reach outside the folder)."""
     tag: str
     """Unique to this submission, in the batch's metadata: finds the batch if its id was not saved."""
-    custom_ids: list[str]
+    custom_ids: list[Annotated[str, StringConstraints(pattern=r"^.+#[0-9]+$")]]
+    """`case-id#repeat`, one per line of the batch file."""
     input_sha256: str
     follow_up_of: str | None = None
     """The submission whose unanswered items this one asks again."""
     upload_started_at: float | None = None
+    upload_refused: str | None = None
+    """Why the server turned the last upload down (no Batch API, a rejected key): set, a run without
+    `--batch` grades the requests live instead; unset (an upload stopped by Ctrl+C or a kill), it uploads again."""
     file_id: str | None = None
     create_started_at: float | None = None
     """Saved just before `batches.create`: from here on, a batch with our tag may exist."""
@@ -87,6 +92,10 @@ class BatchState(BaseModel):
     retry: Literal["live", "batch"] = "live"
     """What happens to items a batch did not answer: graded live, or asked again in one follow-up batch."""
     submissions: list[Submission] = Field(default_factory=list)
+
+    def next_name(self) -> str:
+        """`batch-N` for the next submission: one past the highest, so a dropped one never gives its name twice."""
+        return f"batch-{max((int(s.name.split('-')[1]) for s in self.submissions), default=0) + 1}"
 
     def open(self) -> list[Submission]:
         """The submissions not yet collected."""

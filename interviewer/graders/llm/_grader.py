@@ -306,16 +306,19 @@ class LLMGrader(Grader):
         settings = self.client.settings
         # A summary written by a model whose claims mostly failed the checks would praise what the
         # feedback below says is missing ("covers the key points" over "covers 0 of 8"): not shown.
+        # A quote reused past two points is a claim thrown out like one with no quote at all.
         claimed = sum(1 for j in draft.key_points.values() if j.status != "missed")
-        trusted = judged.checks.evidence_rejected * 2 <= claimed
+        trusted = (judged.checks.evidence_rejected + judged.checks.evidence_reused) * 2 <= claimed
         if judged.summary and not trusted:
             judged.checks.notes.append("the model's summary is not shown: most of its claims failed the checks")
         return Feedback(
             question_id=request.question.id,
             role=request.role.id,
             summary=(judged.summary if trusted else "") or delivery_summary(screening.delivery),
-            delivery=screening.delivery.model_copy(),  # the screening is shared by repeats: not this feedback's
-            guards=list(screening.guards),
+            # The screening is shared by repeats (and by anyone grading the same text in this process):
+            # deep copies, so no feedback holds a list or guard another one also holds.
+            delivery=screening.delivery.model_copy(deep=True),
+            guards=[guard.model_copy() for guard in screening.guards],
             grader=self.name,
             not_assessed=["Whether the claims and numbers in the answer are true."],
             ignored_text=list(plan.ignored),
