@@ -55,13 +55,22 @@ class Folded:
         return self.origin[start], self.origin[end - 1] + 1
 
 
-@lru_cache(maxsize=128)
+CACHED_CHARS = 20_000
+"""Texts up to this long are remembered (a long answer is about 3,000 characters); longer ones are folded afresh."""
+
+
 def fold(text: str) -> Folded:
     """`text` folded for matching (ASCII text folds to itself).
 
     Cached: the injection filter folds the same answer once per pass, and an answer is filtered
-    by the screening and again by the prompt's rendering.
+    by the screening and again by the prompt's rendering. At most 128 texts of at most
+    `CACHED_CHARS`: a few megabytes however long the answers.
     """
+    return _fold(text) if len(text) <= CACHED_CHARS else _fold.__wrapped__(text)
+
+
+@lru_cache(maxsize=128)
+def _fold(text: str) -> Folded:
     if text.isascii():
         return Folded(text, text, range(len(text)))
     pieces: list[str] = []

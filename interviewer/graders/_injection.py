@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 
-from .._folding import fold
+from .._folding import CACHED_CHARS, fold
 from ..prompts._delimiters import TAG_ATTRIBUTES
 
 __all__ = ["strip_injections"]
@@ -237,7 +237,7 @@ class _Stripper:
 
 def strip_injections(answer: str) -> tuple[str, list[str]]:
     """The answer without text addressed to the grader, and the pieces removed (in order)."""
-    cleaned, removed = _strip(answer)
+    cleaned, removed = _strip(answer) if len(answer) <= CACHED_CHARS else _strip.__wrapped__(answer)
     return cleaned, list(removed)
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+from ..._folding import CACHED_CHARS
 from ...models import (
     SCORE_ANCHORS,
     Checks,
@@ -166,9 +167,16 @@ class Judged:
     headline: str
 
 
-@lru_cache(maxsize=256)
 def quote_finder(text: str) -> QuoteFinder:
-    """A `QuoteFinder` for `text`, shared (it does not change once made): an eval's repeats and metrics reuse it."""
+    """A `QuoteFinder` for `text`, shared (it does not change once made): an eval's repeats and metrics reuse it.
+
+    At most 256 texts of at most `CACHED_CHARS` are remembered; a longer one gets a finder of its own.
+    """
+    return _shared_finder(text) if len(text) <= CACHED_CHARS else QuoteFinder(text)
+
+
+@lru_cache(maxsize=256)
+def _shared_finder(text: str) -> QuoteFinder:
     return QuoteFinder(text)
 
 
