@@ -16,6 +16,7 @@ from pydantic import ValidationError
 
 from ._lockfile import FileLock, LockOwner
 from ._paths import user_data_dir
+from ._validation import first_problem
 from .exceptions import SessionConflict, SessionError, SessionLocked, UserError
 from .models import SESSION_ID_PATTERN, Session, TurnStatus, utcnow
 
@@ -166,10 +167,8 @@ class SessionStore:
         try:
             session = Session.model_validate_json(text)
         except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            where = ".".join(str(p) for p in first["loc"]) or "the file"
             raise SessionError(
-                f"session file {path} is corrupt ({where}: {first['msg']}); it was left untouched - "
+                f"session file {path} is corrupt ({first_problem(exc)}); it was left untouched - "
                 "restore it from a backup or delete it to hide it from `interviewer sessions`"
             ) from None
         if session.id != path.stem:

@@ -28,6 +28,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .._sessions import atomic_write_text
+from .._validation import first_problem
 from ..exceptions import UsageError
 
 __all__ = ["STATE_NAME", "BatchFolder", "BatchState", "Submission", "custom_id", "parse_custom_id"]
@@ -129,10 +130,8 @@ class BatchFolder:
         try:
             return BatchState.model_validate_json(self.path.read_bytes())
         except ValidationError as exc:
-            error = exc.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in error["loc"]) or "the file"
             raise UsageError(
-                f"{self.path} is not a valid batch state: {where}: {error['msg']}; restore it (it holds the ids of "
+                f"{self.path} is not a valid batch state: {first_problem(exc)}; restore it (it holds the ids of "
                 "batches already submitted) rather than deleting it"
             ) from None
 

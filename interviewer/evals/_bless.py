@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._sessions import atomic_write_text
+from .._validation import first_problem
 from ..exceptions import UsageError
 from ..models import utcnow
 from ._results import RUN_FILES, RunFile, RunSpec, RunStore, check_apart
@@ -103,10 +104,8 @@ def _previous(to: Path) -> Blessed | None:
         try:
             return Blessed.model_validate_json(marker.read_bytes())
         except ValidationError as exc:
-            error = exc.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in error["loc"]) or "the file"
             raise UsageError(
-                f"{marker} is not valid ({where}: {error['msg']}); restore it, or bless into a new folder"
+                f"{marker} is not valid ({first_problem(exc)}); restore it, or bless into a new folder"
             ) from None
     if (to / "run.json").is_file():
         raise UsageError(

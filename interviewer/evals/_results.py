@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from .._lockfile import FileLock
 from .._sessions import atomic_write_text
+from .._validation import first_problem
 from ..exceptions import UsageError
 from ..models import Feedback
 
@@ -122,9 +123,7 @@ class RunStore:
         try:
             return RunSpec.model_validate_json(path.read_bytes())
         except ValidationError as exc:
-            error = exc.errors(include_url=False)[0]
-            where = ".".join(str(part) for part in error["loc"]) or "the file"
-            raise UsageError(f"{path} is not a valid run description: {where}: {error['msg']}") from None
+            raise UsageError(f"{path} is not a valid run description: {first_problem(exc)}") from None
 
     def check_folder(self, dataset: Path | None = None) -> None:
         """Refuse a folder that is not the run's to write; nothing is created or changed.

@@ -255,26 +255,13 @@ class LLMGrader(Grader):
         rendered, schema = plan.prompt, self.schema_for(plan.request.rubric)
 
         async def ask(budget: int | None, reply: tuple[object, str] | None) -> CallResult[DraftFeedback | CompactDraft]:
+            call: dict[str, Any] = {"schema": schema, "name": "feedback", "context": plan.context, "max_tokens": budget}
             if reply is not None:
                 completion, batch_id = reply
                 return await self.client.acompleted(
-                    completion,
-                    rendered.messages,
-                    self._reply_type,
-                    schema=schema,
-                    name="feedback",
-                    context=plan.context,
-                    max_tokens=budget,
-                    batch_id=batch_id,
+                    completion, rendered.messages, self._reply_type, batch_id=batch_id, **call
                 )
-            return await self.client.astructured(
-                rendered.messages,
-                self._reply_type,
-                schema=schema,
-                name="feedback",
-                context=plan.context,
-                max_tokens=budget,
-            )
+            return await self.client.astructured(rendered.messages, self._reply_type, **call)
 
         try:
             return await ask(self.template.max_tokens, batched)
