@@ -33,8 +33,8 @@ test: install ## Run the whole test suite, offline (a local llama.cpp server on 
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
 .PHONY: test-fast
-test-fast: install ## The suite without the real-server and terminal tests (under a minute on 2 idle cores)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux"
+test-fast: install ## The suite without the real-server, terminal and browser tests (under a minute on 2 idle cores)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux and not browser"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models

@@ -21,6 +21,7 @@ __all__ = [
     "render_hint",
     "render_question",
     "render_report",
+    "render_report_details",
     "render_sessions",
     "score_style",
 ]
@@ -197,6 +198,25 @@ def render_report(report: SessionReport, console: Console, narrative: Narrative 
         console.print("[bold]Practise next[/]")
         for tip in tips:
             console.print(f" → {tip}", highlight=False)
+
+
+def render_report_details(report: SessionReport, console: Console) -> None:
+    """Every question reached: the answer, each follow-up and reply, and the full feedback."""
+    for i, q in enumerate(report.questions, 1):
+        if q.status == "pending":
+            continue
+        console.rule(f"{i}. {q.category} · {q.status}")
+        console.print(Text(q.question, style="bold"))
+        console.print(Panel(Text(q.answer or "(empty)"), title="Your answer", title_align="left"))
+        for f in q.follow_ups:
+            console.print(render_follow_up(f))
+            console.print(
+                Panel(
+                    Text(f.answer if f.answer is not None else "(not answered)"), title="Your reply", title_align="left"
+                )
+            )
+        if q.feedback is not None:
+            console.print(render_feedback(q.feedback))
 
 
 def render_sessions(rows: Sequence[SessionListing], console: Console) -> None:
