@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ..exceptions import GradingError, InterviewerError, SessionLocked, UserError
 from ._open import OpenElsewhere
-from ._templates import render
+from ._templates import is_htmx, render
 
 __all__ = ["install_error_pages"]
 
@@ -17,7 +17,11 @@ log = logging.getLogger(__name__)
 
 
 def _page(request: Request, status: int, title: str, message: str, **extra: object) -> HTMLResponse:
-    return render(request, "message.html", status, title=title, message=message, **extra)
+    response = render(request, "message.html", status, title=title, message=message, **extra)
+    if is_htmx(request):  # a fragment was asked for: the message replaces the whole page instead
+        response.headers["HX-Retarget"] = "body"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
 
 
 def install_error_pages(app: FastAPI) -> None:

@@ -33,7 +33,12 @@ def _here(opened: OpenSession) -> str:
 
 
 def _interview_page(
-    request: Request, opened: OpenSession, status: int = 200, error: str | None = None, text: str | None = None
+    request: Request,
+    opened: OpenSession,
+    status: int = 200,
+    error: str | None = None,
+    text: str | None = None,
+    template: str = "interview.html",
 ) -> HTMLResponse:
     interview = opened.interview
     question = interview.current
@@ -43,7 +48,7 @@ def _interview_page(
     draft = interview.session.draft
     return render(
         request,
-        "interview.html",
+        template,
         status,
         s=interview.session,
         tab=opened.tab,
@@ -125,7 +130,8 @@ def answer(
     if not text.strip():
         with opened.mutex:
             opened.interview.save_draft(text)
-        return _interview_page(request, opened, 422, "Type your answer first (or skip the question).", text)
+        form = "_answer_form.html" if is_htmx(request) else "interview.html"
+        return _interview_page(request, opened, 422, "Type your answer first (or skip the question).", text, form)
     if is_htmx(request):
         job = state.open.grade(opened, text, opened.tab)
         return render(request, "_grading.html", s=opened.interview.session, tab=opened.tab, job=job)
