@@ -18,9 +18,21 @@ class Server:
     """`python -m interviewer serve --port 0` on a data dir; `url` is the one it printed."""
 
     def __init__(self, data_dir: Path, *extra: str) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_MODEL"}}
+        env = {
+            k: v for k, v in os.environ.items() if k not in {"OPENAI_API_KEY", "OPENAI_BASE_URL", "INTERVIEWER_MODEL"}
+        }
         env |= {"PYTHONPATH": str(ROOT), "COLUMNS": "300", "XDG_CONFIG_HOME": str(data_dir / "config")}
-        argv = [sys.executable, "-m", "interviewer", "serve", "--port", "0", "--no-browser", "--data-dir", str(data_dir)]
+        argv = [
+            sys.executable,
+            "-m",
+            "interviewer",
+            "serve",
+            "--port",
+            "0",
+            "--no-browser",
+            "--data-dir",
+            str(data_dir),
+        ]
         self.log = data_dir / f"serve-{time.monotonic_ns()}.log"
         self._out = self.log.open("w")  # a file, not a pipe: a pipe nobody reads would block the server
         self.proc = subprocess.Popen([*argv, *extra], cwd=ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT)

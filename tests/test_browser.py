@@ -14,16 +14,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _web_helpers import ROOT, Server, answer_for
 from playwright.sync_api import Page, expect
 
 from interviewer.testing import FakeRequest, LatencyServer, judge_everything
 
-from _web_helpers import ROOT, Server, answer_for
-
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
-XSS = ["<script>alert('x')</script> I led discovery", "<img src=x onerror=alert(1)> we shipped", "</textarea><b>bold</b>"]
+XSS = [
+    "<script>alert('x')</script> I led discovery",
+    "<img src=x onerror=alert(1)> we shipped",
+    "</textarea><b>bold</b>",
+]
 
 
 @pytest.fixture(scope="session")

@@ -197,5 +197,6 @@ def feedback_page(request: Request, state: Web, session_id: str, number: int, ta
         turn=turn,
         question=role.question(turn.question_id),
         pieces=highlight(turn.answer, turn.feedback),
+        replies=[highlight(f.answer or "", turn.feedback) for f in turn.follow_ups],
         finished=session.current_question_id is None,
     )

@@ -62,7 +62,16 @@ def report_page(request: Request, state: Web, session_id: str) -> HTMLResponse:
     role = state.corpus.role(session.role)
     report = build_report(session, role, state.store.practised(role.id))
     pieces = [highlight(q.answer, q.feedback) for q in report.questions]
-    return render(request, "report.html", s=session, report=report, narrative=session.narrative, pieces=pieces)
+    replies = [[highlight(f.answer or "", q.feedback) for f in q.follow_ups] for q in report.questions]
+    return render(
+        request,
+        "report.html",
+        s=session,
+        report=report,
+        narrative=session.narrative,
+        pieces=pieces,
+        reply_pieces=replies,
+    )
 
 
 @router.get("/sessions/{session_id}/report.md")
