@@ -28,6 +28,14 @@ install: $(VENV)/.installed ## Create .venv and install interviewer, its dev too
 practice: install ## Start a mock interview on the offline grader (ROLE=product-operations-manager to switch)
 	$(VENV)/bin/interviewer practice --role $(ROLE)
 
+.PHONY: serve
+serve: install ## Open the mock interview in your browser (offline grader; loopback only)
+	$(VENV)/bin/interviewer serve
+
+.PHONY: screenshot
+screenshot: install ## Remake docs/images/serve.png, the README's screenshot (needs Debian's chromium)
+	$(PY) tools/serve_screenshot.py
+
 .PHONY: test
 test: install ## Run the whole test suite, offline (a local llama.cpp server on loopback included)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile

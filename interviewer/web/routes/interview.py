@@ -21,7 +21,7 @@ router = APIRouter()
 Web = Annotated[WebState, Depends(get_state)]
 Tab = Annotated[str | None, Query()]
 TICK = 0.2
-"""Seconds between looks at a grading job from its event stream."""
+"""Seconds between progress lines from a grading job's event stream (the end is sent at once)."""
 
 
 def _to(url: str) -> RedirectResponse:
@@ -156,7 +156,7 @@ async def events(state: Web, session_id: str, job: str, tab: Tab = None) -> Asyn
         if status != said:
             said = status
             yield ServerSentEvent(event="progress", data=status)
-        await asyncio.sleep(TICK)
+        await asyncio.to_thread(current.done.wait, TICK)  # back at once when grading ends
     if current.error is not None:
         yield ServerSentEvent(event="failed", data=current.error)
     else:
