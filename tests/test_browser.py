@@ -193,13 +193,15 @@ def test_at_phone_width_with_a_screenshot(page: Page, server: Server) -> None:
 
 def test_the_model_path_with_a_scripted_fake_llm(page: Page, tmp_path: Path) -> None:
     judge = judge_everything(status="partial", score=3)
-    with LatencyServer(delay=0.3, reply=lambda body: json.dumps(judge(FakeRequest(body, {}))), model="fake") as llm:
+    # A second per reply: long enough to see the model's progress streamed into the page.
+    with LatencyServer(delay=1.0, reply=lambda body: json.dumps(judge(FakeRequest(body, {}))), model="fake") as llm:
         served = Server(tmp_path, "--model", "fake", "--base-url", llm.base_url)
         try:
             page.goto(served.url + "/")
             expect(page.get_by_text("fake at 127.0.0.1")).to_be_visible()
             start(page, served.url, 1)
             answer(page, answer_for(question_text(page)))
+            expect(page.get_by_role("status")).to_contain_text("fake")  # "Sent to fake; waiting…", from the stream
             expect(page.get_by_role("heading", name="Follow-up")).to_be_visible()
             expect(page.get_by_text("Could you say more about how you would measure the result?")).to_be_visible()
             answer(page, "With a 30-day retention target of 40%, reviewed every week.")

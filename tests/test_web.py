@@ -268,3 +268,25 @@ def test_serve_prints_its_url_and_warns_off_loopback(
     with bind("0.0.0.0", 0) as sock:
         serve(state, sock, open_browser=False, say=said.append)
     assert "anyone who can reach it on the network" in said[1]
+
+
+def test_highlight_marks_only_the_quoted_words() -> None:
+    from interviewer.models import KeyPointResult, KeyPointStatus
+    from interviewer.web._highlight import highlight
+
+    answer = "First I listened.\n\nThen I planned <b>it</b>. Unrelated."
+    feedback = Feedback.model_construct(
+        key_points=[
+            KeyPointResult(
+                id="a", label="Listens", status=KeyPointStatus.covered, evidence="I listened. Then I planned"
+            ),
+            KeyPointResult(id="b", label="Plans", status=KeyPointStatus.covered, evidence="Then I planned <b>it</b>"),
+            KeyPointResult(id="c", label="Missing", status=KeyPointStatus.missed),
+        ]
+    )
+    pieces = highlight(answer, feedback)
+    assert "".join(p.text for p in pieces) == answer
+    marked = [(p.text, p.evidence_for) for p in pieces if p.evidence_for]
+    assert ("I listened.", ("Listens",)) in marked and ("Then I planned", ("Listens", "Plans")) in marked
+    assert marked[-1][1] == ("Plans",) and marked[-1][0].startswith("<b>it</b")  # quotes match by words
+    assert all(p.text.strip() for p in pieces if p.evidence_for)  # the blank line is not marked

@@ -47,4 +47,27 @@ def highlight(answer: str, feedback: Feedback | None) -> list[Piece]:
             pieces[-1] = Piece(pieces[-1].text + answer[start:end], labels)
         else:
             pieces.append(Piece(answer[start:end], labels))
-    return pieces
+    return _trimmed(pieces)
+
+
+def _trimmed(pieces: list[Piece]) -> list[Piece]:
+    """Spaces and line breaks at the ends of a marked piece left unmarked (a quote spanning paragraphs)."""
+    out: list[Piece] = []
+    for piece in pieces:
+        core = piece.text.strip()
+        if not piece.evidence_for or core == piece.text:
+            parts = [piece]
+        elif not core:
+            parts = [Piece(piece.text)]
+        else:
+            lead = piece.text[: len(piece.text) - len(piece.text.lstrip())]
+            trail = piece.text[len(piece.text.rstrip()) :]
+            parts = [Piece(lead), Piece(core, piece.evidence_for), Piece(trail)]
+        for part in parts:
+            if not part.text:
+                continue
+            if out and not out[-1].evidence_for and not part.evidence_for:
+                out[-1] = Piece(out[-1].text + part.text)
+            else:
+                out.append(part)
+    return out
