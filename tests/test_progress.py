@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,14 @@ def test_progress_follows_competencies_over_sessions_and_suggests_gaps(
     assert never and all(q.question_id not in asked and q.reason == "never practised" for q in never)
     assert len(progress.practise_next) <= 5
     assert build_progress([], dpo).sessions == 0
+    # The CLI shows the same thing.
+    runner = CliRunner()
+    shown = runner.invoke(app, ["progress", "--role", ROLE, "--data-dir", str(tmp_path)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "2 sessions with answers" in shown.stdout and "never practised" in shown.stdout
+    data = runner.invoke(app, ["progress", "--role", ROLE, "--data-dir", str(tmp_path), "--json"])
+    assert [q["question_id"] for q in json.loads(data.stdout)["practise_next"]] == [
+        q.question_id for q in progress.practise_next
+    ]
 
 
 def test_report_gives_every_answer_follow_up_and_feedback(corpus: Corpus, tmp_path: Path) -> None:

@@ -477,6 +477,26 @@ def sessions(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
+def progress(
+    role: Annotated[str, typer.Option("--role", "-r", help="Role id, see `interviewer roles`.")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Your score per competency over every saved session of a role, and the questions to practise next."""
+    from .._sessions import SessionStore
+    from ..corpus import load_corpus
+    from ..interview import build_progress
+    from ._render import render_progress
+
+    store = SessionStore(data_dir)
+    result = build_progress((r.session for r in store.list() if r.session is not None), load_corpus().role(role))
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    render_progress(result, _console())
+
+
+@app.command()
 def report(
     session_id: Annotated[str, typer.Argument(help="Session id (or a unique start of it).")],
     fmt: Annotated[str, typer.Option("--format", help="text, md or json.", case_sensitive=False)] = "text",
