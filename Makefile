@@ -28,13 +28,21 @@ install: $(VENV)/.installed ## Create .venv and install interviewer, its dev too
 practice: install ## Start a mock interview on the offline grader (ROLE=product-operations-manager to switch)
 	$(VENV)/bin/interviewer practice --role $(ROLE)
 
+.PHONY: serve
+serve: install ## Open the mock interview in your browser (offline grader; loopback only)
+	$(VENV)/bin/interviewer serve
+
+.PHONY: screenshot
+screenshot: install ## Remake docs/images/serve.png, the README's screenshot (needs Debian's chromium)
+	$(PY) tools/serve_screenshot.py
+
 .PHONY: test
 test: install ## Run the whole test suite, offline (a local llama.cpp server on loopback included)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
 .PHONY: test-fast
-test-fast: install ## The suite without the real-server and terminal tests (under a minute on 2 idle cores)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux"
+test-fast: install ## The suite without the real-server, terminal and browser tests (under a minute on 2 idle cores)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux and not browser"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models

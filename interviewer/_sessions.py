@@ -215,6 +215,17 @@ class SessionStore:
                 rows.append(SessionListing(path.stem, path, None, str(exc)))
         return rows
 
+    def delete(self, session_id: str) -> None:
+        """Delete a saved session (exact id); `SessionLocked` while it is open anywhere."""
+        path = self.path(session_id)
+        with self.lock(session_id):
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                raise SessionError(f"no session {session_id!r} in {self.folder}") from None
+            except OSError as exc:
+                raise SessionError(f"cannot delete {path}: {exc.strerror or exc}") from None
+
     def practised(self, role: str) -> Counter[str]:
         """How many times each question of a role was answered in saved sessions."""
         counts: Counter[str] = Counter()

@@ -364,6 +364,41 @@ def resume(
     raise typer.Exit(code)
 
 
+@app.command()
+def serve(
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0 picks a free one).")
+    ] = 8000,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on. Anything but loopback shows your answers to the network."),
+    ] = "127.0.0.1",
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser.")] = False,
+    model: ModelOpt = None,
+    base_url: BaseUrlOpt = None,
+    config: ConfigOpt = None,
+    record: RecordOpt = None,
+    replay: ReplayOpt = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Practise in your browser: the same interview, graders and saved sessions, on a local web page."""
+    from .._sessions import SessionStore
+    from ..corpus import load_corpus
+    from ..web import WebSettings, WebState
+    from ..web._serve import bind, serve
+
+    console = _console()
+    try:
+        sock = bind(host, port)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}; try another --port") from None
+    with _setup(console, model, base_url, config, record, replay) as setup:
+        loopback = host in {"127.0.0.1", "localhost", "::1", "[::1]"}
+        allowed = ("127.0.0.1", "localhost", "::1", "[::1]") if loopback else ("*",)
+        state = WebState(WebSettings(allowed, setup.description), SessionStore(data_dir), load_corpus(), setup)
+        serve(state, sock, open_browser=not no_browser, say=lambda line: console.print(line, highlight=False))
+
+
 @app.command("local-server")
 def local_server(
     model: Annotated[
@@ -442,16 +477,36 @@ def sessions(data_dir: DataDir = None, as_json: JsonFlag = False) -> None:
 
 
 @app.command()
+def progress(
+    role: Annotated[str, typer.Option("--role", "-r", help="Role id, see `interviewer roles`.")],
+    data_dir: DataDir = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Your score per competency over every saved session of a role, and the questions to practise next."""
+    from .._sessions import SessionStore
+    from ..corpus import load_corpus
+    from ..interview import build_progress
+    from ._render import render_progress
+
+    store = SessionStore(data_dir)
+    result = build_progress((r.session for r in store.list() if r.session is not None), load_corpus().role(role))
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    render_progress(result, _console())
+
+
+@app.command()
 def report(
     session_id: Annotated[str, typer.Argument(help="Session id (or a unique start of it).")],
     fmt: Annotated[str, typer.Option("--format", help="text, md or json.", case_sensitive=False)] = "text",
     data_dir: DataDir = None,
 ) -> None:
-    """Show the summary of a saved session."""
+    """Show a saved session: the summary, then every question with your answer, the follow-ups and the feedback."""
     from .._sessions import SessionStore
     from ..corpus import load_corpus
-    from ..interview import build_report, report_markdown
-    from ._render import render_report
+    from ..interview import build_report, report_json, report_markdown
+    from ._render import render_report, render_report_details
 
     fmt = fmt.lower()
     if fmt not in {"text", "md", "json"}:
@@ -460,11 +515,10 @@ def report(
     session = store.load(session_id)
     summary = build_report(session, load_corpus().role(session.role), store.practised(session.role))
     if fmt == "json":
-        payload = summary.model_dump(mode="json")
-        payload["narrative"] = session.narrative.model_dump(mode="json") if session.narrative else None
-        payload["turns"] = [t.model_dump(mode="json") for t in session.turns]
-        _print_json(payload)
+        _print_json(report_json(summary, session))
     elif fmt == "md":
         sys.stdout.write(report_markdown(summary, session.narrative))
     else:
-        render_report(summary, _console(), session.narrative)
+        console = _console()
+        render_report(summary, console, session.narrative)
+        render_report_details(summary, console)

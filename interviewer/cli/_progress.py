@@ -9,29 +9,12 @@ from contextlib import contextmanager
 
 from rich.console import Console
 
-from ..llm._progress import ModelProgress, reporting_progress
+from ..llm._progress import ModelProgress, describe, reporting_progress
 
 __all__ = ["describe", "model_status"]
 
 TICK = 0.5
 """Seconds between refreshes of the elapsed time while nothing new arrives."""
-
-
-def describe(progress: ModelProgress, elapsed: float) -> str:
-    """One line for the status: the phase, how far, and the seconds so far."""
-    seconds = f"{elapsed:.0f} s"
-    if progress.phase == "sent":
-        return f"Sent to {progress.model}; waiting for it to start · {seconds}"
-    if progress.phase == "reading":
-        if progress.prompt_tokens:
-            done = progress.prompt_done or 0
-            return (
-                f"{progress.model} is reading the question and your answer · "
-                f"{done * 100 // progress.prompt_tokens}% of {progress.prompt_tokens} tokens · {seconds}"
-            )
-        return f"{progress.model} is reading the question and your answer · {seconds}"
-    doing = f" · {progress.doing}" if progress.doing else ""
-    return f"{progress.model} is writing feedback{doing} · {progress.pieces} tokens · {seconds}"
 
 
 @contextmanager

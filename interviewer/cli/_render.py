@@ -12,15 +12,17 @@ from rich.table import Table
 from rich.text import Text
 
 from .._sessions import SessionListing
-from ..interview import Hint, SessionReport
+from ..interview import Hint, Progress, SessionReport
 from ..models import Feedback, FollowUp, KeyPointStatus, LookForVerdict, Narrative, Question, StarPart
 
 __all__ = [
     "render_feedback",
     "render_follow_up",
     "render_hint",
+    "render_progress",
     "render_question",
     "render_report",
+    "render_report_details",
     "render_sessions",
     "score_style",
 ]
@@ -197,6 +199,42 @@ def render_report(report: SessionReport, console: Console, narrative: Narrative 
         console.print("[bold]Practise next[/]")
         for tip in tips:
             console.print(f" → {tip}", highlight=False)
+
+
+def render_report_details(report: SessionReport, console: Console) -> None:
+    """Every question reached: the answer, each follow-up and reply, and the full feedback."""
+    for i, q in enumerate(report.questions, 1):
+        if q.status == "pending":
+            continue
+        console.rule(f"{i}. {q.category} · {q.status}")
+        console.print(Text(q.question, style="bold"))
+        console.print(Panel(Text(q.answer or "(empty)"), title="Your answer", title_align="left"))
+        for f in q.follow_ups:
+            console.print(render_follow_up(f))
+            console.print(
+                Panel(
+                    Text(f.answer if f.answer is not None else "(not answered)"), title="Your reply", title_align="left"
+                )
+            )
+        if q.feedback is not None:
+            console.print(render_feedback(q.feedback))
+
+
+def render_progress(progress: Progress, console: Console) -> None:
+    """Each competency's mean score, session by session (oldest first), then what to practise next."""
+    n = progress.sessions
+    console.print(f"[bold]{progress.role_title}[/] · {n} session{'s' if n != 1 else ''} with answers")
+    table = Table(box=box.SIMPLE, title="Mean score per competency, oldest session first", title_justify="left")
+    table.add_column("Competency")
+    table.add_column("Scores")
+    for c in progress.competencies:
+        scores = " → ".join(f"{p.mean_score:.1f}" for p in c.points) or "not practised yet"
+        table.add_row(c.label, scores)
+    console.print(table)
+    if progress.practise_next:
+        console.print("[bold]Practise next[/]")
+        for q in progress.practise_next:
+            console.print(f" → {q.question} ({q.question_id}: {q.reason})", highlight=False)
 
 
 def render_sessions(rows: Sequence[SessionListing], console: Console) -> None:

@@ -217,8 +217,19 @@ class Interview:
             return None
         draft.hints_used += 1
         self._save()
-        question = self.ask()
-        if draft.hints_used == 1:
+        self.ask()
+        return self._hint(draft.hints_used)
+
+    def hints_shown(self) -> list[Hint]:
+        """The hints already shown for the current question (to show them again after a reload)."""
+        if self.finished:
+            return []
+        return [self._hint(level) for level in range(1, min(self._draft().hints_used, MAX_HINTS) + 1)]
+
+    def _hint(self, level: int) -> Hint:
+        question = self.current
+        assert question is not None
+        if level == 1:
             steps = [f"{i}. {step}" for i, step in enumerate(question.framework.steps, 1)]
             return Hint(1, f"Structure it with {question.framework.name}", steps)
         rubric = self.role.rubric(question.id)

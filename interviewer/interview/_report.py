@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 from statistics import mean
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from ..corpus import RoleCorpus
-from ..models import KeyPointStatus, Narrative, Session, TurnStatus
+from ..models import Feedback, FollowUp, KeyPointStatus, Narrative, Session, TurnStatus
 
-__all__ = ["CompetencyResult", "QuestionResult", "SessionReport", "build_report", "report_markdown"]
+__all__ = ["CompetencyResult", "QuestionResult", "SessionReport", "build_report", "report_json", "report_markdown"]
 
 
 class _Model(BaseModel):
@@ -31,6 +32,12 @@ class QuestionResult(_Model):
     hints_used: int = 0
     missed_key_points: list[str] = []
     """Labels of the key points the answer missed."""
+    answer: str = ""
+    """The candidate's answer, as typed (for a skipped question: whatever was typed before skipping)."""
+    follow_ups: list[FollowUp] = []
+    """Follow-up questions asked, with the candidate's replies."""
+    feedback: Feedback | None = None
+    """The full feedback on the answer and its follow-up replies; none when skipped or pending."""
 
 
 class CompetencyResult(_Model):
@@ -92,6 +99,9 @@ def build_report(session: Session, role: RoleCorpus, practised: Counter[str]) ->
                 score=turn.feedback.score if turn.feedback else None,
                 hints_used=turn.hints_used,
                 missed_key_points=missed,
+                answer=turn.answer,
+                follow_ups=turn.follow_ups,
+                feedback=turn.feedback,
             )
         )
 
@@ -184,6 +194,14 @@ def _practice_next(
     return tips
 
 
+def report_json(report: SessionReport, session: Session) -> dict[str, Any]:
+    """The report as JSON data (`interviewer report --format json`, the web export), with the summary and turns."""
+    payload = report.model_dump(mode="json")
+    payload["narrative"] = session.narrative.model_dump(mode="json") if session.narrative else None
+    payload["turns"] = [t.model_dump(mode="json") for t in session.turns]
+    return payload
+
+
 def report_markdown(report: SessionReport, narrative: Narrative | None = None) -> str:
     """The report as Markdown (with the model's summary, when there is one)."""
     lines = [
@@ -210,4 +228,52 @@ def report_markdown(report: SessionReport, narrative: Narrative | None = None) -
     tips = [*(narrative.practice_next if narrative else []), *report.practice_next]
     if tips:
         lines += ["", "## Practise next", ""] + [f"- {tip}" for tip in tips]
+    for i, q in enumerate(report.questions, 1):
+        if q.status != "pending":
+            lines += ["", *_question_markdown(i, q)]
     return "\n".join(lines) + "\n"
+
+
+def _quoted(text: str) -> list[str]:
+    return [f"> {line}" if line else ">" for line in (text.splitlines() or ["(empty)"])]
+
+
+def _question_markdown(number: int, q: QuestionResult) -> list[str]:
+    """One question in full: the answer, each follow-up and reply, and the whole feedback."""
+    lines = [f"## {number}. {q.question}", "", f"*{q.category} · {q.status} · hints used: {q.hints_used}*", ""]
+    lines += ["**Your answer**", "", *_quoted(q.answer), ""]
+    for f in q.follow_ups:
+        lines += [f"**Follow-up:** {f.question}", ""]
+        lines += [*_quoted(f.answer), ""] if f.answer is not None else ["*(not answered)*", ""]
+    fb = q.feedback
+    if fb is None:
+        return lines
+    lines += [f"**Score {fb.score}/5** · {fb.headline or fb.score_anchor}", "", fb.summary, "", "**Key points**", ""]
+    marks = {KeyPointStatus.covered: "[x]", KeyPointStatus.partial: "[~]", KeyPointStatus.missed: "[ ]"}
+    for point in fb.key_points:
+        detail = f" - “{point.evidence}”" if point.evidence else (f" - {point.note}" if point.note else "")
+        lines.append(f"- {marks[point.status]} {point.label} ({point.status.value}){detail}")
+    sections: list[tuple[str, list[str]]] = [
+        (
+            "What interviewers look for",
+            [f"{x.text}: {x.verdict.value}" + (f" ({x.reason})" if x.reason else "") for x in fb.look_fors],
+        ),
+        ("Mistakes", [m.description + (f" - “{m.evidence}”" if m.evidence else "") for m in fb.mistakes]),
+        ("Strengths", fb.strengths),
+        ("To improve", fb.improvements),
+        ("An excellent answer would", fb.model_answer_outline),
+    ]
+    for title, items in sections:
+        if items:
+            lines += ["", f"**{title}**", "", *(f"- {item}" for item in items)]
+    d = fb.delivery
+    numbers = ", ".join(d.quantified_results) if d.quantified_results else "none"
+    fillers = ", ".join(f"{t.term} ×{t.count}" for t in d.filler_words) or "none"
+    lines += [
+        "",
+        f"*Delivery: {d.word_count} words (~{d.speaking_seconds} s aloud) · fillers: {fillers} · numbers: {numbers} "
+        f"· I/we {d.i_statements}/{d.we_statements} · {fb.grader} grader*",
+    ]
+    if fb.provenance.fallback:
+        lines += ["", f"*The model failed ({fb.provenance.fallback}); offline feedback.*"]
+    return lines

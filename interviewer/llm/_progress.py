@@ -20,7 +20,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["ModelProgress", "ProgressListener", "current_listener", "reporting_progress"]
+__all__ = ["ModelProgress", "ProgressListener", "current_listener", "describe", "reporting_progress"]
 
 Phase = Literal["sent", "reading", "writing"]
 
@@ -64,3 +64,20 @@ def reporting_progress(listener: ProgressListener | None) -> Iterator[None]:
         yield
     finally:
         _listener.reset(token)
+
+
+def describe(progress: ModelProgress, elapsed: float) -> str:
+    """One line for the status: the phase, how far, and the seconds so far."""
+    seconds = f"{elapsed:.0f} s"
+    if progress.phase == "sent":
+        return f"Sent to {progress.model}; waiting for it to start · {seconds}"
+    if progress.phase == "reading":
+        if progress.prompt_tokens:
+            done = progress.prompt_done or 0
+            return (
+                f"{progress.model} is reading the question and your answer · "
+                f"{done * 100 // progress.prompt_tokens}% of {progress.prompt_tokens} tokens · {seconds}"
+            )
+        return f"{progress.model} is reading the question and your answer · {seconds}"
+    doing = f" · {progress.doing}" if progress.doing else ""
+    return f"{progress.model} is writing feedback{doing} · {progress.pieces} tokens · {seconds}"
