@@ -184,6 +184,37 @@ def test_a_second_tab_is_told_and_may_take_over(client: TestClient) -> None:
         f"/session/{sid}/draft?tab={tab}", data={"text": "from the old tab"}, headers={"HX-Request": "true"}
     )
     assert old.status_code == 409 and old.headers["HX-Retarget"] == "body"
+    assert "from the old tab" in old.text  # the refused text comes back, to copy: nothing typed is lost
+
+
+def test_no_other_spelling_of_an_open_session_gets_past_its_owner(client: TestClient) -> None:
+    """Review of issue 13: a prefix, `.json` or a space resolved to the open session and handed out its token."""
+    sid, tab = start(client, 2)
+    client.get(f"/session/{sid}?tab={tab}")
+    for alias in (sid[:-3], f"{sid}.json", f"{sid}%20"):
+        page = client.get(f"/session/{alias}", follow_redirects=False)
+        assert page.status_code == 409 and tab not in page.text and tab not in page.headers.get("location", "")
+        draft = client.post(f"/session/{alias}/draft", data={"text": "someone else"})
+        assert draft.status_code == 409
+        stolen = client.get(f"/session/{alias}?tab=ATTACKERxxxxx", follow_redirects=False)
+        assert stolen.status_code == 409
+    assert client.get(f"/session/{sid}?tab={tab}").status_code == 200  # the owner still owns it
+    assert "someone else" not in client.get(f"/session/{sid}?tab={tab}").text
+
+
+def test_a_refused_answer_is_given_back(client: TestClient) -> None:
+    sid, tab = start(client, 2)
+    client.post(f"/session/{sid}/takeover")
+    r = client.post(
+        f"/session/{sid}/answer?tab={tab}", data={"text": "MY LONG CAREFUL ANSWER"}, headers={"HX-Request": "true"}
+    )
+    assert r.status_code == 409 and "MY LONG CAREFUL ANSWER" in r.text and "copy it" in r.text
+
+
+def test_a_bad_address_is_one_message_not_json(client: TestClient) -> None:
+    sid, tab = start(client, 2)
+    r = client.get(f"/session/{sid}/feedback/abc?tab={tab}")
+    assert r.status_code == 422 and r.headers["content-type"].startswith("text/html") and "not valid" in r.text
 
 
 def test_a_session_open_in_another_process_is_refused_with_a_message(client: TestClient) -> None:
@@ -230,6 +261,7 @@ def test_report_exports_hold_every_answer_and_feedback(client: TestClient) -> No
     md = client.get(f"/sessions/{sid}/report.md")
     assert md.headers["content-type"].startswith("text/markdown")
     assert "**Your answer**" in md.text and "I set 3 goals" in md.text and "**Key points**" in md.text
+    assert "<script>" not in md.text and "&lt;script&gt;" in md.text  # markup in an answer is text in Markdown too
     data = json.loads(client.get(f"/sessions/{sid}/report.json").text)
     question = data["questions"][0]
     assert question["answer"].startswith("I set 3 goals") and question["feedback"]["score"] >= 0

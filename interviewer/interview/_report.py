@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections import Counter
 from datetime import datetime
 from statistics import mean
@@ -213,7 +214,7 @@ def report_markdown(report: SessionReport, narrative: Narrative | None = None) -
     if report.mean_score is not None:
         lines += [f"**Mean score: {report.mean_score:.1f} / 5**", ""]
     if narrative is not None:
-        lines += [narrative.summary, "", f"*(Summary by {narrative.model}, prompt {narrative.prompt}.)*", ""]
+        lines += [_e(narrative.summary), "", f"*(Summary by {narrative.model}, prompt {narrative.prompt}.)*", ""]
     lines += ["| # | Question | Category | Score | Hints |", "|---|---|---|---|---|"]
     for i, q in enumerate(report.questions, 1):
         score = str(q.score) if q.score is not None else q.status
@@ -227,15 +228,20 @@ def report_markdown(report: SessionReport, narrative: Narrative | None = None) -
         lines += ["", f"**Weakest:** {', '.join(report.weakest)}"]
     tips = [*(narrative.practice_next if narrative else []), *report.practice_next]
     if tips:
-        lines += ["", "## Practise next", ""] + [f"- {tip}" for tip in tips]
+        lines += ["", "## Practise next", ""] + [f"- {_e(tip)}" for tip in tips]
     for i, q in enumerate(report.questions, 1):
         if q.status != "pending":
             lines += ["", *_question_markdown(i, q)]
     return "\n".join(lines) + "\n"
 
 
+def _e(text: str) -> str:
+    """Text from the candidate or a model, as Markdown shows it: any markup in it is text, not HTML."""
+    return html.escape(text, quote=False)
+
+
 def _quoted(text: str) -> list[str]:
-    return [f"> {line}" if line else ">" for line in (text.splitlines() or ["(empty)"])]
+    return [f"> {_e(line)}" if line else ">" for line in (text.splitlines() or ["(empty)"])]
 
 
 def _question_markdown(number: int, q: QuestionResult) -> list[str]:
@@ -243,31 +249,32 @@ def _question_markdown(number: int, q: QuestionResult) -> list[str]:
     lines = [f"## {number}. {q.question}", "", f"*{q.category} · {q.status} · hints used: {q.hints_used}*", ""]
     lines += ["**Your answer**", "", *_quoted(q.answer), ""]
     for f in q.follow_ups:
-        lines += [f"**Follow-up:** {f.question}", ""]
+        lines += [f"**Follow-up:** {_e(f.question)}", ""]
         lines += [*_quoted(f.answer), ""] if f.answer is not None else ["*(not answered)*", ""]
     fb = q.feedback
     if fb is None:
         return lines
-    lines += [f"**Score {fb.score}/5** · {fb.headline or fb.score_anchor}", "", fb.summary, "", "**Key points**", ""]
+    headline = _e(fb.headline or fb.score_anchor)
+    lines += [f"**Score {fb.score}/5** · {headline}", "", _e(fb.summary), "", "**Key points**", ""]
     marks = {KeyPointStatus.covered: "[x]", KeyPointStatus.partial: "[~]", KeyPointStatus.missed: "[ ]"}
     for point in fb.key_points:
-        detail = f" - “{point.evidence}”" if point.evidence else (f" - {point.note}" if point.note else "")
+        detail = f" - “{_e(point.evidence)}”" if point.evidence else (f" - {_e(point.note)}" if point.note else "")
         lines.append(f"- {marks[point.status]} {point.label} ({point.status.value}){detail}")
     sections: list[tuple[str, list[str]]] = [
         (
             "What interviewers look for",
-            [f"{x.text}: {x.verdict.value}" + (f" ({x.reason})" if x.reason else "") for x in fb.look_fors],
+            [f"{x.text}: {x.verdict.value}" + (f" ({_e(x.reason)})" if x.reason else "") for x in fb.look_fors],
         ),
-        ("Mistakes", [m.description + (f" - “{m.evidence}”" if m.evidence else "") for m in fb.mistakes]),
-        ("Strengths", fb.strengths),
-        ("To improve", fb.improvements),
-        ("An excellent answer would", fb.model_answer_outline),
+        ("Mistakes", [m.description + (f" - “{_e(m.evidence)}”" if m.evidence else "") for m in fb.mistakes]),
+        ("Strengths", [_e(x) for x in fb.strengths]),
+        ("To improve", [_e(x) for x in fb.improvements]),
+        ("An excellent answer would", [_e(x) for x in fb.model_answer_outline]),
     ]
     for title, items in sections:
         if items:
             lines += ["", f"**{title}**", "", *(f"- {item}" for item in items)]
     d = fb.delivery
-    numbers = ", ".join(d.quantified_results) if d.quantified_results else "none"
+    numbers = _e(", ".join(d.quantified_results)) if d.quantified_results else "none"
     fillers = ", ".join(f"{t.term} ×{t.count}" for t in d.filler_words) or "none"
     lines += [
         "",
@@ -275,5 +282,5 @@ def _question_markdown(number: int, q: QuestionResult) -> list[str]:
         f"· I/we {d.i_statements}/{d.we_statements} · {fb.grader} grader*",
     ]
     if fb.provenance.fallback:
-        lines += ["", f"*The model failed ({fb.provenance.fallback}); offline feedback.*"]
+        lines += ["", f"*The model failed ({_e(fb.provenance.fallback)}); offline feedback.*"]
     return lines

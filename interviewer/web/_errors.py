@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
 
 from ..exceptions import GradingError, InterviewerError, SessionLocked, UserError
 from ._open import OpenElsewhere
 from ._templates import is_htmx, render
 
-__all__ = ["install_error_pages"]
+__all__ = ["Kept", "install_error_pages", "keeping"]
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +27,50 @@ def _page(request: Request, status: int, title: str, message: str, **extra: obje
     return response
 
 
+class Kept(Exception):
+    """A post refused (open in another tab, locked, finished...): its page shows the text that was sent."""
+
+    def __init__(self, cause: Exception, text: str) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+        self.text = text
+
+
+@contextmanager
+def keeping(text: str) -> Iterator[None]:
+    """Around an answer or draft post: if it is refused, the message page gives the typed text back."""
+    try:
+        yield
+    except (OpenElsewhere, SessionLocked, UserError) as exc:
+        if not text.strip():
+            raise
+        raise Kept(exc, text) from exc
+
+
 def install_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(Kept)
+    async def kept(request: Request, exc: Kept) -> Response:
+        cause = exc.cause
+        extra: dict[str, object] = {"kept": exc.text}
+        if isinstance(cause, OpenElsewhere):
+            return _page(request, 409, "Open in another tab", str(cause), take_over=cause.session_id, **extra)
+        title = "Open elsewhere" if isinstance(cause, SessionLocked) else "Cannot do that"
+        return _page(request, 409 if isinstance(cause, SessionLocked) else 400, title, str(cause), **extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ())[1:]) or 'the request'}: {e.get('msg', 'not valid')}"
+            for e in exc.errors()[:3]
+        )
+        return _page(request, 422, "Cannot do that", f"This page's address or form is not valid ({problems}).")
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 404:
+            return _page(request, 404, "Not found", "There is no such page here.")
+        return _page(request, exc.status_code, "Cannot do that", str(exc.detail))
+
     @app.exception_handler(OpenElsewhere)
     async def open_elsewhere(request: Request, exc: OpenElsewhere) -> Response:
         return _page(request, 409, "Open in another tab", str(exc), take_over=exc.session_id)

@@ -11,6 +11,7 @@ the engine as it happens, so nothing submitted is ever only in memory.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 import time
@@ -82,6 +83,10 @@ def _token() -> str:
     return secrets.token_urlsafe(9)
 
 
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{12}")
+"""What `_token` makes."""
+
+
 class OpenSessions:
     """The registry of open sessions (thread-safe)."""
 
@@ -122,14 +127,22 @@ class OpenSessions:
             return opened, True
 
     def owned(self, session_id: str, tab: str | None) -> OpenSession:
-        """The open session if `tab` owns it; `OpenElsewhere` if another tab does (or it is not open here)."""
+        """The open session if `tab` owns it; `OpenElsewhere` if another tab does.
+
+        The id is resolved first (a unique start of it, as the terminal accepts), so no other spelling
+        of an open session's id gets past its owner's token. A session not open here yet (the server
+        restarted) is opened for the tab that comes back first, if its token is one we could have made.
+        """
+        session_id = self.store.resolve(session_id)
         opened = self.get(session_id)
         if opened is None:
             opened, _ = self.open(session_id)
             if tab is None:
                 return opened
-            # Reopened after a restart: the tab's old token is as good as any; it owns the session now.
-            opened.tab = tab
+            if not _TOKEN.fullmatch(tab):
+                raise OpenElsewhere(session_id)
+            with self._lock:
+                opened.tab = tab
             return opened
         if tab != opened.tab:
             raise OpenElsewhere(session_id)

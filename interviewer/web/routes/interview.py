@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ...exceptions import UsageError
+from .._errors import keeping
 from .._highlight import highlight
 from .._open import OpenSession
 from .._state import WebState, get_state
@@ -105,7 +106,8 @@ def _ready(state: WebState, session_id: str, tab: str | None) -> OpenSession:
 def save_draft(
     request: Request, state: Web, session_id: str, text: Annotated[str, Form()] = "", tab: Tab = None
 ) -> HTMLResponse:
-    opened = _ready(state, session_id, tab)
+    with keeping(text):
+        opened = _ready(state, session_id, tab)
     with opened.mutex:
         opened.interview.save_draft(text)
     return render(request, "_saved.html")
@@ -126,7 +128,8 @@ def hint(request: Request, state: Web, session_id: str, tab: Tab = None) -> Resp
 def answer(
     request: Request, state: Web, session_id: str, text: Annotated[str, Form()] = "", tab: Tab = None
 ) -> Response:
-    opened = _ready(state, session_id, tab)
+    with keeping(text):
+        opened = _ready(state, session_id, tab)
     if not text.strip():
         with opened.mutex:
             opened.interview.save_draft(text)
