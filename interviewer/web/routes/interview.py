@@ -75,17 +75,10 @@ def interview_page(request: Request, state: Web, session_id: str, tab: Tab = Non
         return _to(f"/sessions/{opened.id}/summary")
     if tab != opened.tab:
         return _to(_here(opened))
-    with opened.mutex if not opened.grading else _nothing():
-        opened.interview.ask()
+    if not opened.grading:  # while grading, the worker holds the engine: the question is asked already
+        with opened.mutex:
+            opened.interview.ask()
     return _interview_page(request, opened)
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 @router.post("/session/{session_id}/takeover")
