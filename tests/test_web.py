@@ -237,6 +237,9 @@ def test_a_corrupt_session_file_is_one_message(client: TestClient) -> None:
         r = client.get(path)
         assert r.status_code == 400 and "is corrupt" in r.text and "Traceback" not in r.text
     assert (store.folder / "broken.json").read_text() == "{not json"  # left untouched
+    assert 'href="/sessions/broken/delete"' in listing.text  # it says "delete it": it can be, from here
+    assert client.post("/sessions/broken/delete", follow_redirects=False).status_code == 303
+    assert not (store.folder / "broken.json").exists()
 
 
 def test_a_failing_model_is_one_message_and_the_answer_is_kept(corpus: Corpus, tmp_path: Path) -> None:
