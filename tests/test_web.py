@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -325,3 +326,30 @@ def test_highlight_marks_only_the_quoted_words() -> None:
     assert ("I listened.", ("Listens",)) in marked and ("Then I planned", ("Listens", "Plans")) in marked
     assert marked[-1][1] == ("Plans",) and marked[-1][0].startswith("<b>it</b")  # quotes match by words
     assert all(p.text.strip() for p in pieces if p.evidence_for)  # the blank line is not marked
+
+
+def test_the_model_summary_is_written_once_and_never_by_a_get(corpus: Corpus, tmp_path: Path) -> None:
+    """Review of issue 13: opening the summary page (a GET, which another site can make a browser send) made the
+    paid summary call. The last answer's grading worker writes it; the page only shows it."""
+    from interviewer.models import Narrative
+
+    calls: list[str] = []
+
+    class Narrator:
+        def write(self, report: object) -> Narrative:
+            calls.append("write")
+            return Narrative(summary="A fair first attempt.", practice_next=[], model="fake", prompt="summary@v1")
+
+    setup = GradingSetup((OfflineGrader(),), TemplateFollowUps(), Narrator(), LLMSettings(), "offline")  # type: ignore[arg-type]
+    with make_client(corpus, tmp_path, setup) as c:
+        sid, tab = start(c, 1)
+        c.get(f"/session/{sid}?tab={tab}")
+        submit(c, sid, tab, "I set 3 goals with the team, we shipped in 6 weeks and cut churn by 12%.")
+        deadline = time.monotonic() + 5
+        while SessionStore(tmp_path).load(sid).narrative is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # written by the grading worker, after the feedback: no page was asked for
+        assert calls == ["write"]
+        for _ in range(2):
+            page = c.get(f"/sessions/{sid}/summary")
+            assert page.status_code == 200 and "A fair first attempt." in page.text
+    assert calls == ["write"]

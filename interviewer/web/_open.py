@@ -167,6 +167,14 @@ class OpenSessions:
         for session_id in ids:
             self.close(session_id)
 
+    def summarise(self, opened: OpenSession) -> None:
+        """The model's end-of-session summary, written once and saved (a POST or the grading worker: never a GET)."""
+        try:
+            with opened.mutex:
+                opened.interview.finish_summary()
+        except InterviewerError as exc:  # the summary page shows the report without it
+            log.warning("no model summary for session %s: %s", opened.id, exc)
+
     def grade(self, opened: OpenSession, text: str, tab: str) -> GradingJob:
         """Grade in a worker thread (the engine blocks); the job says how it goes and where to go next."""
         job = GradingJob(_token())
@@ -192,6 +200,8 @@ class OpenSessions:
                 job.error = "Grading failed unexpectedly. Your answer is saved: reload the page to try again."
             finally:
                 job.done.set()
+            if opened.interview.finished:  # the last answer: the model's summary, while they read its feedback
+                self.summarise(opened)
 
         threading.Thread(target=run, name=f"grade-{opened.id}", daemon=True).start()
         return job

@@ -47,8 +47,8 @@ def _session(state: WebState, session_id: str) -> Session:
 def summary(request: Request, state: Web, session_id: str) -> HTMLResponse:
     opened = state.open.get(state.store.resolve(session_id))
     if opened is not None and opened.interview.finished:
-        with opened.mutex:
-            opened.interview.finish_summary()  # the model's summary, once, saved with the session
+        with opened.mutex:  # a summary still being written (after the last answer, or on End) is waited for
+            pass
         state.open.close(opened.id)
     session = _session(state, session_id)
     role = state.corpus.role(session.role)
