@@ -216,6 +216,9 @@ def test_a_bad_address_is_one_message_not_json(client: TestClient) -> None:
     sid, tab = start(client, 2)
     r = client.get(f"/session/{sid}/feedback/abc?tab={tab}")
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html") and "not valid" in r.text
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert client.post("/").status_code == 405 and "Cannot do that" in client.post("/").text
 
 
 def test_a_session_open_in_another_process_is_refused_with_a_message(client: TestClient) -> None:

@@ -6,9 +6,10 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException  # FastAPI's is a subclass; unknown routes raise this one
 
 from ..exceptions import GradingError, InterviewerError, SessionLocked, UserError
 from ._open import OpenElsewhere
@@ -25,6 +26,15 @@ def _page(request: Request, status: int, title: str, message: str, **extra: obje
         response.headers["HX-Retarget"] = "body"
         response.headers["HX-Reswap"] = "innerHTML"
     return response
+
+
+def _refused(request: Request, exc: Exception, **extra: object) -> HTMLResponse:
+    """The page for a step refused: open in another tab, open in another process, or not possible now."""
+    if isinstance(exc, OpenElsewhere):
+        return _page(request, 409, "Open in another tab", str(exc), take_over=exc.session_id, **extra)
+    if isinstance(exc, SessionLocked):
+        return _page(request, 409, "Open elsewhere", str(exc), **extra)
+    return _page(request, 400, "Cannot do that", str(exc), **extra)
 
 
 class Kept(Exception):
@@ -50,12 +60,7 @@ def keeping(text: str) -> Iterator[None]:
 def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(Kept)
     async def kept(request: Request, exc: Kept) -> Response:
-        cause = exc.cause
-        extra: dict[str, object] = {"kept": exc.text}
-        if isinstance(cause, OpenElsewhere):
-            return _page(request, 409, "Open in another tab", str(cause), take_over=cause.session_id, **extra)
-        title = "Open elsewhere" if isinstance(cause, SessionLocked) else "Cannot do that"
-        return _page(request, 409 if isinstance(cause, SessionLocked) else 400, title, str(cause), **extra)
+        return _refused(request, exc.cause, kept=exc.text)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -72,16 +77,10 @@ def install_error_pages(app: FastAPI) -> None:
         return _page(request, exc.status_code, "Cannot do that", str(exc.detail))
 
     @app.exception_handler(OpenElsewhere)
-    async def open_elsewhere(request: Request, exc: OpenElsewhere) -> Response:
-        return _page(request, 409, "Open in another tab", str(exc), take_over=exc.session_id)
-
     @app.exception_handler(SessionLocked)
-    async def locked(request: Request, exc: SessionLocked) -> Response:
-        return _page(request, 409, "Open elsewhere", str(exc))
-
     @app.exception_handler(UserError)
-    async def user_error(request: Request, exc: UserError) -> Response:
-        return _page(request, 400, "Cannot do that", str(exc))
+    async def refused(request: Request, exc: Exception) -> Response:
+        return _refused(request, exc)
 
     @app.exception_handler(GradingError)
     async def grading_error(request: Request, exc: GradingError) -> Response:
@@ -90,10 +89,6 @@ def install_error_pages(app: FastAPI) -> None:
     @app.exception_handler(InterviewerError)
     async def failed(request: Request, exc: InterviewerError) -> Response:
         return _page(request, 500, "Failed", str(exc))
-
-    @app.exception_handler(404)
-    async def not_found(request: Request, exc: Exception) -> Response:
-        return _page(request, 404, "Not found", "There is no such page here.")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
