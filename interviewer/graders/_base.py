@@ -7,7 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..models import Feedback, Question, Role, Rubric
+from ..models import Feedback, Question, Role, Rubric, SpokenDelivery
 
 __all__ = ["Exchange", "GradeRequest", "Grader"]
 
@@ -33,6 +33,9 @@ class GradeRequest:
     """The candidate's answer to the main question, exactly as typed."""
     follow_ups: Sequence[Exchange] = field(default_factory=tuple)
     """Follow-up exchanges on the same question; graded together with `answer`."""
+    spoken: SpokenDelivery | None = None
+    """How the answer (and any spoken replies) sounded, when it came from a recording: the measured time
+    replaces the estimate from the word count (`interviewer.voice.combine_speech` joins several)."""
 
     @property
     def full_answer(self) -> str:

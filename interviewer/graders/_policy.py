@@ -155,7 +155,8 @@ def score(
         cap(2, "repeats-itself", f"{facts.repetition:.0%} of the answer repeats what it already said")
     elif delivery.word_count > LONG_WORDS:
         limit = 2 if delivery.word_count > VERY_LONG_WORDS else 3
-        cap(limit, "too-long", f"{delivery.word_count} words, about {round(delivery.speaking_seconds / 60)} min aloud")
+        minutes = f"{'' if delivery.spoken else 'about '}{round(delivery.speaking_seconds / 60)} min aloud"
+        cap(limit, "too-long", f"{delivery.word_count} words, {minutes}")
     if facts.mistakes and current > 1:
         current -= 1
         adjustments.append(ScoreAdjustment(rule="common-mistake", effect="-1", reason="makes a common mistake"))

@@ -10,7 +10,20 @@ from .._sessions import SessionStore
 from ..corpus import Corpus, RoleCorpus
 from ..exceptions import SessionError, UsageError
 from ..graders import Exchange, Grader, GradeRequest
-from ..models import Draft, Feedback, FollowUp, Narrative, Question, Session, SessionOptions, Turn, TurnStatus, utcnow
+from ..models import (
+    Draft,
+    Feedback,
+    FollowUp,
+    Narrative,
+    Question,
+    Session,
+    SessionOptions,
+    SpokenDelivery,
+    Turn,
+    TurnStatus,
+    utcnow,
+)
+from ..voice import combine_speech
 from ._followups import FollowUpWriter, TemplateFollowUps, choose_point
 from ._narrative import ModelNarrator
 from ._report import SessionReport, build_report
@@ -235,8 +248,11 @@ class Interview:
         rubric = self.role.rubric(question.id)
         return Hint(2, "Points a strong answer covers", [f"- {p.label}" for p in rubric.key_points])
 
-    def submit(self, text: str) -> Step:
+    def submit(self, text: str, *, spoken: SpokenDelivery | None = None) -> Step:
         """Grade the answer (or the reply to the open follow-up); save; return what comes next.
+
+        `spoken`: how it sounded, when the text is the (perhaps corrected) transcript of a recording
+        (`interviewer.voice.transcribe_answer`); the feedback then reports the measured pace and pauses.
 
         The text is on disk (as the draft) before grading starts, so a grader
         failure or a crash loses nothing: it is still there on resume. If the
@@ -255,12 +271,18 @@ class Interview:
             for f in draft.follow_ups
             if f.answer is not None or f is open_follow_up
         )
-        request = GradeRequest(self.role.role, question, rubric, answer, exchanges)
+        if open_follow_up is not None:
+            speech = [draft.spoken, *(f.spoken if f is not open_follow_up else spoken for f in draft.follow_ups)]
+        else:
+            speech = [spoken]
+        request = GradeRequest(self.role.role, question, rubric, answer, exchanges, spoken=combine_speech(speech))
         feedback = self.grader.grade(request)
         if open_follow_up is not None:
             open_follow_up.answer = text
+            open_follow_up.spoken = spoken
         else:
             draft.answer = text
+            draft.spoken = spoken
         draft.text = ""
         if len(draft.follow_ups) < self.session.options.follow_ups:
             point = choose_point(feedback, rubric.key_points, [f.key_point_id for f in draft.follow_ups])

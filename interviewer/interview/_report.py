@@ -278,9 +278,11 @@ def _question_markdown(number: int, q: QuestionResult) -> list[str]:
     fillers = ", ".join(f"{t.term} ×{t.count}" for t in d.filler_words) or "none"
     lines += [
         "",
-        f"*Delivery: {d.word_count} words (~{d.speaking_seconds} s aloud) · fillers: {fillers} · numbers: {numbers} "
+        f"*Delivery: {d.word_count} words ({d.time_aloud()}) · fillers: {fillers} · numbers: {numbers} "
         f"· I/we {d.i_statements}/{d.we_statements} · {fb.grader} grader*",
     ]
+    if d.spoken is not None:
+        lines += ["", f"*Spoken: {d.spoken.describe()}*", *(f"- {_e(a)}" for a in d.spoken.advice)]
     if fb.provenance.fallback:
         lines += ["", f"*The model failed ({_e(fb.provenance.fallback)}); offline feedback.*"]
     return lines

@@ -27,6 +27,7 @@ __all__ = [
     "Ownership",
     "Provenance",
     "ScoreAdjustment",
+    "SpokenDelivery",
     "StarPart",
     "StarParts",
     "TermCount",
@@ -119,6 +120,58 @@ class TermCount(_Model):
     count: int = Field(ge=1)
 
 
+Pace = Literal["slow", "comfortable", "fast"]
+"""A speaking rate against the comfortable range (`SpokenDelivery.comfortable_wpm`)."""
+
+
+class SpokenDelivery(_Model):
+    """How a spoken answer sounded, measured from its recording (the answer and any spoken follow-up replies)."""
+
+    recordings: int = Field(default=1, ge=1)
+    """How many recordings were measured (the answer, and each follow-up reply given by voice)."""
+    duration_seconds: float = Field(ge=0)
+    """Length of the recordings, silence at either end included."""
+    speaking_seconds: float = Field(ge=0)
+    """From the first word to the last, from the transcriber's word timestamps."""
+    words: int = Field(ge=0)
+    """Words the transcriber heard."""
+    words_per_minute: float = Field(ge=0)
+    """Speaking rate: `words` over `speaking_seconds`."""
+    comfortable_wpm: tuple[int, int] = (120, 160)
+    """The range of rates most listeners find comfortable in an interview."""
+    pace: Pace
+    """slow, comfortable or fast: `words_per_minute` against `comfortable_wpm`."""
+    long_pause_seconds: float = Field(gt=0)
+    """A silence between two words at least this long counts as a long pause."""
+    long_pauses: int = Field(ge=0)
+    """Silences between words of at least `long_pause_seconds`."""
+    longest_pause_seconds: float = Field(ge=0)
+    """The longest silence between two words."""
+    advice: list[str] = Field(default_factory=list)
+    """What to change in how it sounded (pace, long silences); empty when nothing needs changing."""
+    language: str
+    """Language the transcriber heard (ISO 639-1)."""
+    transcriber: str
+    """What transcribed it, such as `faster-whisper base (int8)`."""
+    audio_files: list[str] = Field(default_factory=list)
+    """The recordings kept with the session (only when the candidate chose to keep them), relative to the
+    sessions folder."""
+
+    def describe(self) -> str:
+        """Pace and pauses in one line, as the feedback shows them."""
+        low, high = self.comfortable_wpm
+        pauses = (
+            f"{self.long_pauses} pause{'s' if self.long_pauses != 1 else ''} of {self.long_pause_seconds:g} s or "
+            f"more, longest {self.longest_pause_seconds:.1f} s"
+            if self.long_pauses
+            else f"no pause of {self.long_pause_seconds:g} s or more"
+        )
+        return (
+            f"{round(self.words_per_minute)} words a minute ({self.pace}; {low}-{high} is comfortable) · "
+            f"{round(self.speaking_seconds)} s of speech in {round(self.duration_seconds)} s recorded · {pauses}"
+        )
+
+
 class DeliveryMetrics(_Model):
     """Deterministic facts about how the answer is delivered (no model involved)."""
 
@@ -127,7 +180,8 @@ class DeliveryMetrics(_Model):
     sentence_count: int = Field(ge=0)
     """Number of sentences."""
     speaking_seconds: int = Field(ge=0)
-    """Estimated time to say the answer aloud at a calm interview pace (140 words a minute)."""
+    """Time to say the answer aloud: measured from the recording when `spoken` is set, else estimated at a
+    calm interview pace (140 words a minute)."""
     filler_words: list[TermCount] = Field(default_factory=list)
     """Fillers such as "um", "basically", "you know", most frequent first."""
     filler_rate: float = Field(ge=0)
@@ -150,6 +204,14 @@ class DeliveryMetrics(_Model):
     """Key terms of the question and role that the answer uses."""
     key_terms_missing: list[str] = Field(default_factory=list)
     """Key terms of the question's rubric that the answer does not use."""
+    spoken: SpokenDelivery | None = None
+    """Pace and pauses measured from the recording, when the answer was spoken; None for a typed answer."""
+
+    def time_aloud(self) -> str:
+        """The answer's length in time, as shown to the candidate: measured when spoken, else estimated."""
+        if self.spoken is not None:
+            return f"{self.speaking_seconds} s spoken, {round(self.spoken.words_per_minute)} words a minute"
+        return f"about {self.speaking_seconds} s aloud"
 
 
 class GuardKind(StrEnum):

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ._feedback import Feedback
+from ._feedback import Feedback, SpokenDelivery
 
 __all__ = [
     "SESSION_FORMAT_VERSION",
@@ -57,6 +57,8 @@ class FollowUp(_Model):
     """Written by the model, or by the built-in template (offline, or when the model failed)."""
     answer: str | None = None
     """The candidate's reply; None until answered."""
+    spoken: SpokenDelivery | None = None
+    """How the reply sounded, when it was given by voice."""
     asked_at: datetime = Field(default_factory=utcnow)
 
 
@@ -92,6 +94,8 @@ class Draft(_Model):
     """Lines typed so far (of the answer, or of the current follow-up reply), saved as they are typed."""
     answer: str | None = None
     """The submitted answer, once there are follow-ups to answer."""
+    spoken: SpokenDelivery | None = None
+    """How the submitted answer sounded, when it was given by voice (kept while follow-ups run)."""
     follow_ups: list[FollowUp] = Field(default_factory=list)
     """Follow-ups asked so far; the last one is open while its `answer` is None."""
     initial_feedback: Feedback | None = None

@@ -9,6 +9,7 @@ from ._fault_server import Fault, FaultServer
 from ._latency_server import LatencyServer, Served
 from ._llama import LOCAL_MODEL_NAME, LOCAL_SETTINGS, LocalLlamaServer, smollm2_path
 from ._models import LOCAL_MODELS, QWEN, SMOLLM2, LocalModel, local_model
+from ._transcriber import ScriptedTranscriber
 
 __all__ = [
     "INVENTED_QUOTE",
@@ -28,6 +29,7 @@ __all__ = [
     "LocalLlamaServer",
     "LocalModel",
     "RateLimit",
+    "ScriptedTranscriber",
     "Served",
     "gullible",
     "judge_everything",

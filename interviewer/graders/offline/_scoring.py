@@ -101,7 +101,8 @@ def improvements(
         shown = ", ".join(f.term for f in delivery.filler_words[:3])
         out.append(f"Cut fillers: {delivery.filler_rate} per 100 words ({shown}).")
     if delivery.speaking_seconds > 180 and not any(a.rule in {"too-long", "repeats-itself"} for a in adjustments):
-        out.append(f"Tighten it: about {round(delivery.speaking_seconds / 60)} minutes aloud; aim for one to two.")
+        minutes = round(delivery.speaking_seconds / 60)
+        out.append(f"Tighten it: {'' if delivery.spoken else 'about '}{minutes} minutes aloud; aim for one to two.")
     return out
 
 
@@ -123,6 +124,6 @@ def summary(delivery: DeliveryMetrics) -> str:
             if not delivery.star.missing
             else f"STAR without {', '.join(p.value for p in delivery.star.missing)}"
         )
-    facts.append(f"{delivery.word_count} words, about {delivery.speaking_seconds} s aloud")
+    facts.append(f"{delivery.word_count} words, {delivery.time_aloud()}")
     text = "; ".join(facts)
     return f"{text[0].upper()}{text[1:]}."

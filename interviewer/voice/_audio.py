@@ -1,0 +1,109 @@
+"""Decoding a recording (file or upload) into 16 kHz mono samples, with a clear error for anything else.
+
+PyAV (FFmpeg's decoders, a dependency of faster-whisper) reads WAV, MP3, M4A/AAC, WebM/Opus, Ogg and FLAC:
+what a browser's MediaRecorder and a phone's voice memo produce. Decoding stops as soon as a recording
+runs past `MAX_SECONDS`, so a very long file costs a second, not its whole length.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..exceptions import AudioError, AudioProblem
+from ._base import SAMPLE_RATE, Samples
+
+__all__ = ["FORMATS", "MAX_SECONDS", "Recording", "decode"]
+
+MAX_SECONDS = 10 * 60
+"""The longest recording taken as one answer: interviewers stop an answer long before ten minutes."""
+
+FORMATS = "WAV, MP3, M4A, WebM, Ogg or FLAC"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A decoded recording."""
+
+    samples: Samples
+    name: str
+    """The file name it came from, for messages."""
+
+    @property
+    def seconds(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def decode(source: Path | bytes, *, name: str | None = None, max_seconds: float = MAX_SECONDS) -> Recording:
+    """Decode a file or the bytes of an upload; `AudioError` says what is wrong with anything that is not audio."""
+    label = name or (source.name if isinstance(source, Path) else "the recording")
+    if isinstance(source, Path):
+        try:
+            size = source.stat().st_size
+        except OSError as exc:
+            raise AudioError(f"cannot read {source}: {exc.strerror or exc}", AudioProblem.MISSING) from None
+        if source.is_dir():
+            raise AudioError(f"{source} is a folder, not an audio file", AudioProblem.MISSING)
+    else:
+        size = len(source)
+    if size == 0:
+        raise AudioError(f"{label} is empty (0 bytes): record the answer again", AudioProblem.EMPTY)
+    try:
+        import av
+    except ImportError as exc:  # pragma: no cover - av comes with the voice extra
+        from ._model import unavailable
+
+        raise unavailable() from exc
+    try:
+        samples = _decode(av, source if isinstance(source, Path) else io.BytesIO(source), max_seconds)
+    except _TooLong:
+        minutes = round(max_seconds / 60)
+        raise AudioError(
+            f"{label} is longer than {minutes} minutes; an answer should take one to three: record a shorter "
+            f"one, or trim it (for example: sox {label} short.wav trim 0 3:00)",
+            AudioProblem.TOO_LONG,
+        ) from None
+    except (av.FFmpegError, ValueError, IndexError, OSError, EOFError) as exc:
+        raise AudioError(
+            f"cannot decode {label}: it is not audio in a format the decoder reads ({FORMATS}) or the file is "
+            f"damaged ({_reason(exc)})",
+            AudioProblem.UNREADABLE,
+        ) from None
+    if samples.size == 0:
+        raise AudioError(f"{label} holds no sound (no audio samples): record the answer again", AudioProblem.EMPTY)
+    return Recording(samples, label)
+
+
+class _TooLong(Exception):
+    pass
+
+
+def _decode(av: Any, source: Path | io.BytesIO, max_seconds: float) -> Samples:
+    limit = int(max_seconds * SAMPLE_RATE)
+    chunks: list[np.ndarray[Any, Any]] = []
+    total = 0
+    resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+    with av.open(str(source) if isinstance(source, Path) else source, mode="r", metadata_errors="ignore") as box:
+        if not box.streams.audio:
+            raise ValueError("no audio stream")
+        for frame in box.decode(audio=0):
+            for out in [*resampler.resample(frame)]:
+                array = out.to_ndarray().reshape(-1)
+                chunks.append(array)
+                total += array.size
+            if total > limit:
+                raise _TooLong
+        for out in resampler.resample(None):  # flush what the resampler holds
+            chunks.append(out.to_ndarray().reshape(-1))
+    if not chunks:
+        return np.zeros(0, dtype=np.float32)
+    return (np.concatenate(chunks).astype(np.float32) / 32768.0).astype(np.float32)
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.split(": '", 1)[0][:120]

@@ -1,0 +1,124 @@
+"""Pace and pauses from word timestamps: what only a recording can tell about how an answer sounded."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+
+from ..models import SpokenDelivery
+from ..models._feedback import Pace
+from ._base import Transcript
+
+__all__ = ["COMFORTABLE_WPM", "LONG_PAUSE_SECONDS", "combine_speech", "measure_speech"]
+
+COMFORTABLE_WPM = (120, 160)
+"""Words a minute most listeners find comfortable in an interview: below sounds hesitant, above rushed."""
+
+LONG_PAUSE_SECONDS = 2.0
+"""A silence between two words at least this long is a long pause (a breath between sentences is under one)."""
+
+_STUCK_SECONDS = 5.0
+"""A silence this long sounds like being stuck, whatever the reason."""
+
+
+def _pace(wpm: float) -> Pace:
+    low, high = COMFORTABLE_WPM
+    if wpm < low:
+        return "slow"
+    return "fast" if wpm > high else "comfortable"
+
+
+def _advice(wpm: float, pace: Pace, longest: float, long_pauses: int) -> list[str]:
+    low, high = COMFORTABLE_WPM
+    out: list[str] = []
+    if pace == "slow":
+        out.append(
+            f"You spoke at {round(wpm)} words a minute, slower than the {low}-{high} most listeners find "
+            "comfortable: know your example's order before you start, so each sentence leads to the next."
+        )
+    elif pace == "fast":
+        out.append(
+            f"You spoke at {round(wpm)} words a minute, faster than the {low}-{high} most listeners find "
+            "comfortable: slow down and pause for a breath after each main point."
+        )
+    if longest >= _STUCK_SECONDS:
+        out.append(
+            f"Your longest silence was {longest:.1f} s: in an interview that sounds like being stuck. If you "
+            'need time, say so ("let me think about that for a moment") and then go on.'
+        )
+    elif long_pauses >= 4:
+        out.append(
+            f"{long_pauses} silences of {LONG_PAUSE_SECONDS:g} s or more: plan the structure (situation, what "
+            "you did, the result) before you start, so you do not stop to find the next part."
+        )
+    return out
+
+
+def _finish(
+    *,
+    recordings: int,
+    duration: float,
+    speaking: float,
+    words: int,
+    long_pauses: int,
+    longest: float,
+    language: str,
+    transcriber: str,
+    audio_files: Sequence[str],
+) -> SpokenDelivery:
+    wpm = words * 60 / speaking if speaking > 0 else 0.0
+    pace = _pace(wpm)
+    return SpokenDelivery(
+        recordings=recordings,
+        duration_seconds=round(duration, 2),
+        speaking_seconds=round(speaking, 2),
+        words=words,
+        words_per_minute=round(wpm, 1),
+        comfortable_wpm=COMFORTABLE_WPM,
+        pace=pace,
+        long_pause_seconds=LONG_PAUSE_SECONDS,
+        long_pauses=long_pauses,
+        longest_pause_seconds=round(longest, 2),
+        advice=_advice(wpm, pace, longest, long_pauses),
+        language=language,
+        transcriber=transcriber,
+        audio_files=list(audio_files),
+    )
+
+
+def measure_speech(transcript: Transcript, *, transcriber: str, audio_file: str | None = None) -> SpokenDelivery:
+    """Duration, speaking rate and long pauses of one recording, from its word timestamps."""
+    words = transcript.words
+    speaking = max(0.0, words[-1].end - words[0].start) if words else 0.0
+    gaps = [max(0.0, b.start - a.end) for a, b in itertools.pairwise(words)]
+    return _finish(
+        recordings=1,
+        duration=transcript.duration_seconds,
+        speaking=speaking,
+        words=len(words),
+        long_pauses=sum(1 for g in gaps if g >= LONG_PAUSE_SECONDS),
+        longest=max(gaps, default=0.0),
+        language=transcript.language,
+        transcriber=transcriber,
+        audio_files=[audio_file] if audio_file else [],
+    )
+
+
+def combine_speech(parts: Sequence[SpokenDelivery | None]) -> SpokenDelivery | None:
+    """One measure for an answer and its spoken follow-up replies (None when none was spoken)."""
+    spoken = [p for p in parts if p is not None]
+    if not spoken:
+        return None
+    if len(spoken) == 1:
+        return spoken[0]
+    return _finish(
+        recordings=sum(p.recordings for p in spoken),
+        duration=sum(p.duration_seconds for p in spoken),
+        speaking=sum(p.speaking_seconds for p in spoken),
+        words=sum(p.words for p in spoken),
+        long_pauses=sum(p.long_pauses for p in spoken),
+        longest=max(p.longest_pause_seconds for p in spoken),
+        language=spoken[0].language,
+        transcriber=spoken[0].transcriber,
+        audio_files=[f for p in spoken for f in p.audio_files],
+    )
