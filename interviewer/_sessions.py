@@ -7,6 +7,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from .models import SESSION_ID_PATTERN, Session, TurnStatus, utcnow
 __all__ = ["SessionListing", "SessionStore", "atomic_write_text", "check_session_id"]
 
 _ID = re.compile(SESSION_ID_PATTERN)
+_AUDIO_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,120}\.(?:webm|ogg|wav|mp3|m4a|flac)")
+"""A kept recording's file name: made by us from the question id and a counter, never a path."""
 
 
 def check_session_id(session_id: str) -> str:
@@ -88,6 +91,31 @@ class SessionStore:
 
     def path(self, session_id: str) -> Path:
         return self.folder / f"{check_session_id(session_id)}.json"
+
+    def audio_folder(self, session_id: str) -> Path:
+        """Where the recordings a candidate chose to keep with a session are saved (`<id>.audio/`)."""
+        return self.folder / f"{check_session_id(session_id)}.audio"
+
+    def keep_audio(self, session_id: str, name: str, data: bytes) -> str:
+        """Save a recording with the session; returns its path relative to the sessions folder."""
+        if not _AUDIO_NAME.fullmatch(name):
+            raise SessionError(f"not a recording name: {name!r}")
+        folder = self.audio_folder(session_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / name
+        partial = path.with_name(path.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(path)
+        return path.relative_to(self.folder).as_posix()
+
+    def audio_path(self, session_id: str, name: str) -> Path:
+        """A kept recording of a session, by the file name `keep_audio` gave it (never a path)."""
+        if not _AUDIO_NAME.fullmatch(name):
+            raise SessionError(f"not a recording name: {name!r}")
+        path = self.audio_folder(session_id) / name
+        if not path.is_file():
+            raise SessionError(f"session {session_id} has no recording {name}")
+        return path
 
     def lock_path(self, session_id: str) -> Path:
         return self.folder / f"{check_session_id(session_id)}.lock"
@@ -225,6 +253,7 @@ class SessionStore:
                 raise SessionError(f"no session {session_id!r} in {self.folder}") from None
             except OSError as exc:
                 raise SessionError(f"cannot delete {path}: {exc.strerror or exc}") from None
+            shutil.rmtree(self.audio_folder(session_id), ignore_errors=True)
 
     def practised(self, role: str) -> Counter[str]:
         """How many times each question of a role was answered in saved sessions."""

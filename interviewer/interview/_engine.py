@@ -223,6 +223,25 @@ class Interview:
             draft.text = text
             self._save()
 
+    def hold_recording(self, text: str, spoken: SpokenDelivery | None) -> None:
+        """Save a transcript as the draft with how its recording sounded, until it is submitted or discarded.
+
+        The browser puts the transcript in the answer box for the candidate to correct; `held_recording`
+        gives the measure back at submit (after a reload too). `None` forgets it (the box was emptied).
+        """
+        draft = self._draft()
+        draft.text = text
+        draft.recorded = spoken
+        self._save()
+
+    @property
+    def held_recording(self) -> SpokenDelivery | None:
+        """The measure of the recording whose transcript is in the draft, if any."""
+        draft = self.session.draft
+        if draft is None or draft.question_id != self.session.current_question_id:
+            return None
+        return draft.recorded
+
     def hint(self) -> Hint | None:
         """The next hint for the current question, or None when none are left."""
         draft = self._draft()
@@ -284,6 +303,7 @@ class Interview:
             draft.answer = text
             draft.spoken = spoken
         draft.text = ""
+        draft.recorded = None
         if len(draft.follow_ups) < self.session.options.follow_ups:
             point = choose_point(feedback, rubric.key_points, [f.key_point_id for f in draft.follow_ups])
             if point is not None:

@@ -92,6 +92,8 @@ class Draft(_Model):
     """Id of the question being answered."""
     text: str = ""
     """Lines typed so far (of the answer, or of the current follow-up reply), saved as they are typed."""
+    recorded: SpokenDelivery | None = None
+    """How the recording whose transcript is in `text` sounded, until that text is submitted."""
     answer: str | None = None
     """The submitted answer, once there are follow-ups to answer."""
     spoken: SpokenDelivery | None = None
