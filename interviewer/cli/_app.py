@@ -232,6 +232,14 @@ def feedback(
     answer_file: Annotated[
         Path | None, typer.Option("--answer-file", "-f", help="Read the answer from this file.")
     ] = None,
+    answer_audio: Annotated[
+        Path | None,
+        typer.Option(
+            "--answer-audio",
+            help="Grade a spoken answer: a recording (WAV, MP3, M4A, WebM, Ogg, FLAC) transcribed on this machine "
+            "(needs the voice extra: pip install 'interviewer[voice]').",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the feedback as JSON (docs/feedback-format.md).")
     ] = False,
@@ -244,7 +252,7 @@ def feedback(
         bool, typer.Option("--no-fallback", help="If the model fails, exit with code 3 instead of offline feedback.")
     ] = False,
 ) -> None:
-    """Grade one answer (from --answer, --answer-file or stdin) and print the feedback."""
+    """Grade one answer (from --answer, --answer-file, --answer-audio or stdin) and print the feedback."""
     from ..corpus import load_corpus
     from ..graders import GradeRequest
     from ._input import read_answer_text
@@ -253,13 +261,22 @@ def feedback(
 
     role_corpus = load_corpus().role(role)
     q = role_corpus.question(question)
-    text = read_answer_text(answer, answer_file, sys.stdin)
     err = Console(stderr=True, highlight=False)
+    spoken = None
+    if answer_audio is not None:
+        if answer is not None or answer_file is not None:
+            raise UserError("give one of --answer, --answer-file or --answer-audio, not several")
+        from ._voice import transcribe_for_cli
+
+        heard = transcribe_for_cli(answer_audio, err)
+        text, spoken = heard.text, heard.spoken
+    else:
+        text = read_answer_text(answer, answer_file, sys.stdin)
     with (
         _setup(err, model, base_url, config, record, replay, fallback=not no_fallback) as setup,
         model_status(err, "Grading…"),
     ):
-        result = setup.grader.grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text))
+        result = setup.grader.grade(GradeRequest(role_corpus.role, q, role_corpus.rubric(q.id), text, spoken=spoken))
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
         return
@@ -275,6 +292,14 @@ def practice(
     answers: Annotated[
         Path | None,
         typer.Option("--answers", help="Read answers from this file instead of the keyboard (scripted runs)."),
+    ] = None,
+    answers_audio: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers-audio",
+            help="Answer by voice from a folder of recordings, one per answer or follow-up reply, in name order "
+            "(needs the voice extra).",
+        ),
     ] = None,
     follow_ups: FollowUpsOpt = None,
     model: ModelOpt = None,
@@ -293,6 +318,16 @@ def practice(
     from ._practice import run_practice
 
     console = _console()
+    recordings = None
+    if answers_audio is not None:
+        if answers is not None:
+            raise UserError("give either --answers or --answers-audio, not both")
+        from ..voice import default_transcriber
+        from ._voice import audio_files
+
+        recordings = audio_files(answers_audio)
+        with console.status("Loading the speech model…", spinner="dots"):
+            default_transcriber().load()  # no extra, no model: say so before a session is started
     store = SessionStore(data_dir)
     setup = _setup(console, model, base_url, config, record, replay)
     options = SessionOptions(
@@ -316,7 +351,12 @@ def practice(
             )
             if plan.shortened:
                 console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
-            code = run_practice(interview, source, console)
+            if recordings is not None:
+                from ._voice import run_audio_practice
+
+                code = run_audio_practice(interview, recordings, console)
+            else:
+                code = run_practice(interview, source, console)
     raise typer.Exit(code)
 
 

@@ -134,7 +134,9 @@ def read_answer_text(answer: str | None, answer_file: Path | None, stdin: TextIO
         try:
             text = answer_file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
-            raise UsageError(f"answer file {answer_file} is not UTF-8 text; save it as UTF-8") from None
+            raise UsageError(
+                f"answer file {answer_file} is not UTF-8 text; save it as UTF-8 (for a recording, use --answer-audio)"
+            ) from None
         except OSError as exc:
             raise UsageError(f"cannot read answer file {answer_file}: {exc.strerror or exc}") from None
         source = f"answer file {answer_file}"

@@ -11,7 +11,7 @@ from ._input import COMMAND_HELP, Command, LineSource, parse_command
 from ._progress import model_status
 from ._render import render_feedback, render_follow_up, render_hint, render_question, render_report
 
-__all__ = ["EXIT_INTERRUPTED", "run_practice"]
+__all__ = ["EXIT_INTERRUPTED", "finish", "run_practice"]
 
 EXIT_INTERRUPTED = 130
 _HOW_TO_ANSWER = (
@@ -67,9 +67,9 @@ def _loop(interview: Interview, source: LineSource, console: Console) -> int:
             console.print(Text("Your saved answer so far (keep typing, or /clear to start again):", style="dim"))
             console.print(Text(interview.draft_text), style="italic")
         if _answer(interview, question, source, console) == "quit":
-            _finish(interview, console, stopped=True)
+            finish(interview, console, stopped=True)
             return 0
-    _finish(interview, console, stopped=False)
+    finish(interview, console, stopped=False)
     return 0
 
 
@@ -131,7 +131,8 @@ def _submit(interview: Interview, text: str, console: Console) -> FollowUp | Non
     return None
 
 
-def _finish(interview: Interview, console: Console, *, stopped: bool) -> None:
+def finish(interview: Interview, console: Console, *, stopped: bool) -> None:
+    """The summary (the model's too, once finished) and how to see or resume the session."""
     if interview.finished and interview.narrator is not None:
         with model_status(console, "Writing your summary…"):
             interview.finish_summary()

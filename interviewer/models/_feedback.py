@@ -166,9 +166,14 @@ class SpokenDelivery(_Model):
             if self.long_pauses
             else f"no pause of {self.long_pause_seconds:g} s or more"
         )
+        pace = {
+            "slow": f"slower than the comfortable {low}-{high}",
+            "comfortable": f"a comfortable pace ({low}-{high})",
+            "fast": f"faster than the comfortable {low}-{high}",
+        }[self.pace]
         return (
-            f"{round(self.words_per_minute)} words a minute ({self.pace}; {low}-{high} is comfortable) · "
-            f"{round(self.speaking_seconds)} s of speech in {round(self.duration_seconds)} s recorded · {pauses}"
+            f"{round(self.words_per_minute)} words a minute, {pace} · {round(self.speaking_seconds)} s of speech "
+            f"in {round(self.duration_seconds)} s of recording · {pauses}"
         )
 
 
@@ -210,7 +215,7 @@ class DeliveryMetrics(_Model):
     def time_aloud(self) -> str:
         """The answer's length in time, as shown to the candidate: measured when spoken, else estimated."""
         if self.spoken is not None:
-            return f"{self.speaking_seconds} s spoken, {round(self.spoken.words_per_minute)} words a minute"
+            return f"{self.speaking_seconds} s spoken"
         return f"about {self.speaking_seconds} s aloud"
 
 

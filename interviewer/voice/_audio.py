@@ -105,5 +105,6 @@ def _decode(av: Any, source: Path | io.BytesIO, max_seconds: float) -> Samples:
 
 
 def _reason(exc: BaseException) -> str:
-    text = str(exc).strip() or type(exc).__name__
-    return text.split(": '", 1)[0][:120]
+    """FFmpeg's own words ("Invalid data found when processing input"), without its error number or path."""
+    text = getattr(exc, "strerror", None) or str(exc).strip() or type(exc).__name__
+    return str(text).split(": '", 1)[0][:120]

@@ -1,0 +1,238 @@
+"""Spoken answers without a model: pace and pauses from word timestamps, the engine and graders using them,
+the Whisper model's parts joined and checked, and the message without the voice extra."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from interviewer._sessions import SessionStore
+from interviewer.corpus import Corpus
+from interviewer.exceptions import UsageError, VoiceUnavailable
+from interviewer.graders import GradeRequest, OfflineGrader
+from interviewer.interview import Interview
+from interviewer.models import SessionOptions, SpokenDelivery
+from interviewer.testing import ScriptedTranscriber
+from interviewer.voice import (
+    COMFORTABLE_WPM,
+    LONG_PAUSE_SECONDS,
+    SAMPLE_RATE,
+    SpokenWord,
+    Transcript,
+    _model,
+    combine_speech,
+    measure_speech,
+)
+
+SLOW_APP = (  # misses points: the engine asks a follow-up
+    "First I'd find out what slow actually means for our users: the launch, scrolling, or certain screens, "
+    "and on which devices. Then I'd measure how many sessions are affected before we change anything."
+)
+REPLY = "I would sit with the mobile tech lead to size the fixes, then rank them by impact and effort."
+ANSWER = (
+    "When everything is urgent I first agree with the requesters what urgent means, such as revenue or customers "
+    "at risk. Then I score each item on impact and effort with RICE and check it against our goals. Last year "
+    "I moved a checkout bug that hit 8% of orders ahead of a partner feature and told the partner why."
+)
+
+
+def transcript(words: list[tuple[str, float, float]], duration: float = 30.0) -> Transcript:
+    return Transcript(
+        text=" ".join(w for w, _, _ in words),
+        words=tuple(SpokenWord(w, s, e) for w, s, e in words),
+        language="en",
+        language_probability=0.98,
+        duration_seconds=duration,
+    )
+
+
+def evenly(n: int, wpm: float, *, start: float = 1.0, pauses: dict[int, float] | None = None) -> Transcript:
+    """n words at exactly `wpm` (word starts 60/wpm apart), with extra silence after word i."""
+    step = 60 / wpm
+    at, out = start, []
+    for i in range(n):
+        out.append((f"w{i}", at, at + step * 0.7))
+        at += step + (pauses or {}).get(i, 0.0)
+    return transcript(out, duration=at + 1)
+
+
+def test_rate_is_words_over_the_time_from_first_word_to_last() -> None:
+    spoken = measure_speech(evenly(61, 120.0), transcriber="t")
+    # 61 words: 60 steps of 0.5 s, plus the last word's 0.35 s
+    assert spoken.speaking_seconds == pytest.approx(30.35, abs=0.01)
+    assert spoken.words_per_minute == pytest.approx(61 * 60 / 30.35, abs=0.1)
+    assert spoken.pace == "comfortable" and spoken.advice == []
+    assert spoken.long_pauses == 0 and spoken.longest_pause_seconds == pytest.approx(0.15, abs=0.01)
+
+
+@pytest.mark.parametrize(("wpm", "pace", "word"), [(95.0, "slow", "slower"), (200.0, "fast", "faster")])
+def test_a_rate_outside_the_comfortable_range_is_advice(wpm: float, pace: str, word: str) -> None:
+    spoken = measure_speech(evenly(80, wpm), transcriber="t")
+    assert spoken.pace == pace
+    assert len(spoken.advice) == 1 and word in spoken.advice[0]
+    assert f"{COMFORTABLE_WPM[0]}-{COMFORTABLE_WPM[1]}" in spoken.advice[0]
+    assert word in spoken.describe()
+
+
+def test_long_pauses_are_counted_and_the_longest_measured() -> None:
+    # silences added after words 9 and 19: 2.5 s and 6.0 s on top of the usual 0.15 s gap
+    spoken = measure_speech(evenly(30, 140.0, pauses={9: 2.5, 19: 6.0, 25: 1.0}), transcriber="t")
+    assert spoken.long_pauses == 2  # the 1.15 s one is a breath, not a long pause
+    assert spoken.longest_pause_seconds == pytest.approx(6.0 + 60 / 140 * 0.3, abs=0.01)
+    assert any("stuck" in a for a in spoken.advice)  # 6 s of silence sounds like being stuck
+    assert spoken.long_pause_seconds == LONG_PAUSE_SECONDS
+
+
+def test_nothing_heard_measures_zero_not_a_division_error() -> None:
+    spoken = measure_speech(transcript([], duration=4.0), transcriber="t")
+    assert spoken.words == 0 and spoken.words_per_minute == 0 and spoken.speaking_seconds == 0
+
+
+def test_an_answer_and_a_spoken_reply_combine() -> None:
+    a = measure_speech(evenly(60, 120.0), transcriber="t", audio_file="s.audio/q-1.webm")
+    b = measure_speech(evenly(30, 180.0, pauses={5: 3.0}), transcriber="t")
+    both = combine_speech([a, None, b])
+    assert both is not None
+    assert both.recordings == 2 and both.words == 90
+    assert both.speaking_seconds == pytest.approx(a.speaking_seconds + b.speaking_seconds, abs=0.02)
+    assert both.long_pauses == 1 and both.longest_pause_seconds == b.longest_pause_seconds
+    assert both.audio_files == ["s.audio/q-1.webm"]
+    assert combine_speech([None, None]) is None
+    assert combine_speech([a]) is a
+
+
+def spoken_at(seconds: float, words: int = 52) -> SpokenDelivery:
+    return measure_speech(evenly(words, words * 60 / seconds), transcriber="t")
+
+
+def test_the_graders_use_the_measured_time_instead_of_the_estimate(corpus: Corpus, grader: OfflineGrader) -> None:
+    role = corpus.role("dpo")
+    q = role.question("dpo-prioritise-urgent")
+    typed = grader.grade(GradeRequest(role.role, q, role.rubric(q.id), ANSWER))
+    spoken = spoken_at(40.0, words=typed.delivery.word_count)
+    said = grader.grade(GradeRequest(role.role, q, role.rubric(q.id), ANSWER, spoken=spoken))
+    assert typed.delivery.spoken is None and "aloud" in typed.summary
+    assert said.delivery.spoken == spoken
+    assert said.delivery.speaking_seconds == round(spoken.speaking_seconds) != typed.delivery.speaking_seconds
+    assert f"{said.delivery.speaking_seconds} s spoken" in said.summary and "aloud" not in said.summary
+    # Content decides the score: the same words score the same spoken or typed.
+    assert said.score == typed.score and said.key_points == typed.key_points
+
+
+def test_the_engine_keeps_a_recordings_measure_through_a_follow_up_and_a_resume(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path)
+    options = SessionOptions(questions=1, seed=1, category="technical", follow_ups=1)
+    interview, _ = Interview.start(corpus, "dpo", options, grader, store)
+    first = spoken_at(14.0, words=36)
+    interview.ask()
+    interview.hold_recording(SLOW_APP, first)  # the transcript, before any correction
+    interview.close()
+    again = Interview.resume(corpus, store, interview.session.id, grader)
+    assert again.held_recording == first and again.draft_text == SLOW_APP
+    step = again.submit(SLOW_APP, spoken=again.held_recording)
+    assert step.follow_up is not None  # a thin answer: the engine probes a missed point
+    assert again.held_recording is None
+    reply = spoken_at(8.0, words=19)
+    step = again.submit(REPLY, spoken=reply)
+    assert step.feedback is not None
+    spoken = step.feedback.delivery.spoken
+    assert spoken is not None and spoken.recordings == 2 and spoken.words == 55
+    assert step.feedback.delivery.speaking_seconds == round(first.speaking_seconds + reply.speaking_seconds)
+    saved = store.load(again.session.id)
+    turn = saved.turns[0]
+    assert turn.follow_ups[0].spoken == reply
+    assert turn.feedback is not None and turn.feedback.delivery.spoken == spoken
+    again.close()
+
+
+def test_a_typed_reply_after_a_spoken_answer_keeps_the_answers_measure(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    options = SessionOptions(questions=1, seed=1, category="technical")
+    interview, _ = Interview.start(corpus, "dpo", options, grader, SessionStore(tmp_path))
+    first = spoken_at(14.0, words=36)
+    step = interview.submit(SLOW_APP, spoken=first)
+    assert step.follow_up is not None
+    step = interview.submit(REPLY)
+    assert step.feedback is not None and step.feedback.delivery.spoken == first
+    interview.close()
+
+
+def test_the_scripted_transcriber_spreads_words_at_its_pace() -> None:
+    heard = ScriptedTranscriber("one two three four five", words_per_minute=120, pauses={2: 3.0}).transcribe(
+        np.zeros(SAMPLE_RATE * 10, dtype=np.float32)
+    )
+    spoken = measure_speech(heard, transcriber="scripted")
+    assert heard.duration_seconds == 10.0 and spoken.words == 5
+    assert spoken.long_pauses == 1 and spoken.longest_pause_seconds == pytest.approx(3.1, abs=0.01)
+
+
+# -- the model: pinned parts, joined once, checked ------------------------------------------------------------
+
+
+def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, tamper: bool = False) -> bytes:
+    one, two = tmp_path / "p1", tmp_path / "p2"
+    one.mkdir()
+    two.mkdir()
+    small = {name: f"{name} content".encode() for name in _model._SMALL_FILES}
+    for name, content in small.items():
+        (one / name).write_bytes(content)
+    (one / "model.bin.part1").write_bytes(b"first half ")
+    (two / "model.bin.part2").write_bytes(b"second half" + (b"!" if tamper else b""))
+    joined = b"first half second half"
+    monkeypatch.setattr(_model, "_part_data", lambda package: one if package.endswith("1") else two)
+    monkeypatch.setattr(_model, "_SMALL_FILES", {n: hashlib.sha256(c).hexdigest() for n, c in small.items()})
+    monkeypatch.setattr(_model, "_MODEL_SHA256", hashlib.sha256(joined).hexdigest())
+    monkeypatch.setattr(_model, "_MODEL_SIZE", len(joined))
+    monkeypatch.setattr(_model, "_cache", lambda: tmp_path / "cache" / "whisper")
+    return joined
+
+
+def test_the_parts_are_joined_once_into_the_cache_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    joined = fake_parts(tmp_path, monkeypatch)
+    said: list[str] = []
+    folder = _model.bundled_model_dir(echo=said.append)
+    assert (folder / "model.bin").read_bytes() == joined
+    assert {p.name for p in folder.iterdir()} == {"model.bin", *_model._SMALL_FILES}
+    assert any("Checked: SHA-256" in line for line in said)
+    said.clear()
+    assert _model.bundled_model_dir(echo=said.append) == folder and said == []  # once
+
+
+def test_parts_that_do_not_match_the_pinned_hash_are_never_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake_parts(tmp_path, monkeypatch, tamper=True)
+    with pytest.raises(UsageError, match=r"SHA-256 .* not the pinned .*reinstall"):
+        _model.bundled_model_dir()
+    assert not (tmp_path / "cache" / "whisper" / "model.bin").exists()
+    assert not list((tmp_path / "cache" / "whisper").glob("*.partial"))
+
+
+def test_missing_parts_say_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(_model, "_part_data", lambda package: None)
+    monkeypatch.setattr(_model, "_cache", lambda: tmp_path / "none")
+    with pytest.raises(VoiceUnavailable, match=r"interviewer\[voice\]"):
+        _model.bundled_model_dir()
+
+
+def test_another_model_folder_must_hold_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(_model.MODEL_ENV, str(tmp_path))
+    with pytest.raises(UsageError, match=r"INTERVIEWER_WHISPER_MODEL=.* \(no model.bin in it\)"):
+        _model.model_dir()
+    (tmp_path / "model.bin").write_bytes(b"x")
+    assert _model.model_dir() == tmp_path
+
+
+def test_without_the_extra_transcribing_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from interviewer.voice import WhisperTranscriber
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import fails as if not installed
+    with pytest.raises(VoiceUnavailable, match=r"pip install 'interviewer\[voice\]'.*typed answers work"):
+        WhisperTranscriber().load()
