@@ -231,8 +231,15 @@ def test_another_model_folder_must_hold_a_model(tmp_path: Path, monkeypatch: pyt
 
 
 def test_without_the_extra_transcribing_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    from interviewer.voice import WhisperTranscriber
+    from interviewer.voice import WhisperTranscriber, transcribe_answer
 
     monkeypatch.setitem(sys.modules, "faster_whisper", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "av", None)
     with pytest.raises(VoiceUnavailable, match=r"pip install 'interviewer\[voice\]'.*typed answers work"):
         WhisperTranscriber().load()
+    monkeypatch.setattr("interviewer.voice._use.voice_available", lambda: False)
+    for source in (Path("/dev/null"), b"", Path("/no/such/file.wav")):  # the install comes first, then the file
+        with pytest.raises(VoiceUnavailable, match=r"interviewer\[voice\]"):
+            transcribe_answer(source)
+    with pytest.raises(VoiceUnavailable):  # a scripted transcriber still needs the decoder
+        transcribe_answer(b"RIFF....", ScriptedTranscriber("hello"))

@@ -41,6 +41,12 @@ class Recording:
 def decode(source: Path | bytes, *, name: str | None = None, max_seconds: float = MAX_SECONDS) -> Recording:
     """Decode a file or the bytes of an upload; `AudioError` says what is wrong with anything that is not audio."""
     label = name or (source.name if isinstance(source, Path) else "the recording")
+    try:
+        import av
+    except ImportError as exc:  # av comes with the voice extra: say so before judging the file
+        from ._model import unavailable
+
+        raise unavailable() from exc
     if isinstance(source, Path):
         try:
             size = source.stat().st_size
@@ -52,12 +58,6 @@ def decode(source: Path | bytes, *, name: str | None = None, max_seconds: float 
         size = len(source)
     if size == 0:
         raise AudioError(f"{label} is empty (0 bytes): record the answer again", AudioProblem.EMPTY)
-    try:
-        import av
-    except ImportError as exc:  # pragma: no cover - av comes with the voice extra
-        from ._model import unavailable
-
-        raise unavailable() from exc
     try:
         samples = _decode(av, source if isinstance(source, Path) else io.BytesIO(source), max_seconds)
     except _TooLong:

@@ -16,6 +16,7 @@ from ..exceptions import AudioError, AudioProblem
 from ..models import SpokenDelivery
 from ._audio import MAX_SECONDS, decode
 from ._base import Transcriber, Transcript
+from ._model import unavailable, voice_available
 from ._pace import measure_speech
 from ._whisper import WhisperTranscriber
 
@@ -68,6 +69,8 @@ def transcribe_answer(
     max_seconds: float = MAX_SECONDS,
 ) -> SpokenAnswer:
     """Transcribe one spoken answer; `AudioError` for a recording that cannot be graded, saying what to do."""
+    if transcriber is None and not voice_available():
+        raise unavailable()  # before judging the file: the first thing to fix is the install
     recording = decode(source, name=name, max_seconds=max_seconds)
     engine = transcriber or default_transcriber()
     transcript = engine.transcribe(recording.samples)
