@@ -21,6 +21,8 @@ from ._eval import eval_app
 
 if TYPE_CHECKING:
     from .._setup import GradingSetup
+    from ..interview import Interview
+    from ._input import LineSource
 
 # Command modules and the library load inside each command, so `--help` and `--version` stay fast.
 
@@ -105,6 +107,14 @@ ReplayOpt = Annotated[
 ]
 FollowUpsOpt = Annotated[
     int | None, typer.Option("--follow-ups", min=0, max=5, help="Follow-up questions per question (0 turns them off).")
+]
+AnswersAudioOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--answers-audio",
+        help="Answer by voice from a folder of recordings (WAV, MP3, M4A, WebM...), one per answer or follow-up "
+        "reply, in name order; transcribed on this machine (needs the voice extra).",
+    ),
 ]
 
 
@@ -293,14 +303,7 @@ def practice(
         Path | None,
         typer.Option("--answers", help="Read answers from this file instead of the keyboard (scripted runs)."),
     ] = None,
-    answers_audio: Annotated[
-        Path | None,
-        typer.Option(
-            "--answers-audio",
-            help="Answer by voice from a folder of recordings, one per answer or follow-up reply, in name order "
-            "(needs the voice extra).",
-        ),
-    ] = None,
+    answers_audio: AnswersAudioOpt = None,
     follow_ups: FollowUpsOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
@@ -315,19 +318,9 @@ def practice(
     from ..interview import Interview
     from ..models import SessionOptions
     from ._input import LineSource
-    from ._practice import run_practice
 
     console = _console()
-    recordings = None
-    if answers_audio is not None:
-        if answers is not None:
-            raise UserError("give either --answers or --answers-audio, not both")
-        from ..voice import default_transcriber
-        from ._voice import audio_files
-
-        recordings = audio_files(answers_audio)
-        with console.status("Loading the speech model…", spinner="dots"):
-            default_transcriber().load()  # no extra, no model: say so before a session is started
+    recordings = _recordings(answers_audio, answers, console)
     store = SessionStore(data_dir)
     setup = _setup(console, model, base_url, config, record, replay)
     options = SessionOptions(
@@ -351,12 +344,7 @@ def practice(
             )
             if plan.shortened:
                 console.print(f"[yellow]Only {n} questions match; asking all of them.[/]")
-            if recordings is not None:
-                from ._voice import run_audio_practice
-
-                code = run_audio_practice(interview, recordings, console)
-            else:
-                code = run_practice(interview, source, console)
+            code = _run(interview, source, recordings, console)
     raise typer.Exit(code)
 
 
@@ -366,6 +354,7 @@ def resume(
         str, typer.Argument(help="Session id (or a unique start of it), see `interviewer sessions`.")
     ],
     answers: Annotated[Path | None, typer.Option("--answers", help="Read answers from this file.")] = None,
+    answers_audio: AnswersAudioOpt = None,
     model: ModelOpt = None,
     base_url: BaseUrlOpt = None,
     config: ConfigOpt = None,
@@ -378,10 +367,10 @@ def resume(
     from ..corpus import load_corpus
     from ..interview import Interview
     from ._input import LineSource
-    from ._practice import run_practice
     from ._render import render_report
 
     console = _console()
+    recordings = _recordings(answers_audio, answers, console)
     store = SessionStore(data_dir)
     saved = store.load(session_id)
     setup = _setup(console, model or saved.options.model, base_url, config, record, replay)
@@ -400,8 +389,33 @@ def resume(
             f"[bold]Resuming {interview.session.id}[/] at question {number} of {total} · {setup.description}."
         )
         with LineSource.open(answers, console) as source:
-            code = run_practice(interview, source, console)
+            code = _run(interview, source, recordings, console)
     raise typer.Exit(code)
+
+
+def _recordings(folder: Path | None, answers: Path | None, console: Console) -> list[Path] | None:
+    """The recordings of `--answers-audio`, with the speech model loaded (or its error) before a session opens."""
+    if folder is None:
+        return None
+    if answers is not None:
+        raise UserError("give either --answers or --answers-audio, not both")
+    from ..voice import default_transcriber
+    from ._voice import audio_files
+
+    recordings = audio_files(folder)
+    with console.status("Loading the speech model…", spinner="dots"):
+        default_transcriber().load()  # no extra, no model: said now, not after the first question
+    return recordings
+
+
+def _run(interview: Interview, source: LineSource, recordings: list[Path] | None, console: Console) -> int:
+    if recordings is not None:
+        from ._voice import run_audio_practice
+
+        return run_audio_practice(interview, recordings, console)
+    from ._practice import run_practice
+
+    return run_practice(interview, source, console)
 
 
 @app.command()
