@@ -123,6 +123,19 @@ def test_the_graders_use_the_measured_time_instead_of_the_estimate(corpus: Corpu
     assert said.score == typed.score and said.key_points == typed.key_points
 
 
+def test_the_llm_grader_reports_the_measured_pace_too(corpus: Corpus) -> None:
+    from interviewer.graders.llm import LLMGrader
+    from interviewer.testing import FakeLLM, judge_everything
+
+    role = corpus.role("dpo")
+    q = role.question("dpo-prioritise-urgent")
+    spoken = spoken_at(40.0, words=60)
+    fake = FakeLLM(handler=judge_everything(status="covered", score=4, quote="RICE"))
+    feedback = LLMGrader(fake.llm_client()).grade(GradeRequest(role.role, q, role.rubric(q.id), ANSWER, spoken=spoken))
+    assert feedback.grader == "llm" and feedback.delivery.spoken == spoken
+    assert feedback.delivery.speaking_seconds == 40
+
+
 def test_the_engine_keeps_a_recordings_measure_through_a_follow_up_and_a_resume(
     corpus: Corpus, grader: OfflineGrader, tmp_path: Path
 ) -> None:
