@@ -51,4 +51,5 @@ class ScriptedTranscriber:
             language=language or self.language,
             language_probability=1.0 if language else self.language_probability,
             duration_seconds=len(samples) / SAMPLE_RATE,
+            language_probabilities={} if language else {self.language: self.language_probability},
         )

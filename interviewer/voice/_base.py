@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -39,6 +40,8 @@ class Transcript:
     """How sure the transcriber is of `language`, from 0 to 1 (1 when the language was given)."""
     duration_seconds: float
     """Length of the recording."""
+    language_probabilities: Mapping[str, float] = field(default_factory=dict)
+    """Every language the detector considered, with its probability (empty when the language was given)."""
 
 
 @runtime_checkable

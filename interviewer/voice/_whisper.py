@@ -85,4 +85,5 @@ class WhisperTranscriber:
             language=str(info.language),
             language_probability=float(info.language_probability),
             duration_seconds=float(info.duration),
+            language_probabilities={str(c): float(p) for c, p in (info.all_language_probs or [])},
         )
