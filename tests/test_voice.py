@@ -256,3 +256,37 @@ def test_without_the_extra_transcribing_says_what_to_install(monkeypatch: pytest
             transcribe_answer(source)
     with pytest.raises(VoiceUnavailable):  # a scripted transcriber still needs the decoder
         transcribe_answer(b"RIFF....", ScriptedTranscriber("hello"))
+
+
+def test_the_model_is_loaded_and_run_on_one_long_lived_thread(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CTranslate2 runs several times slower once the thread that loaded it has gone (docs/voice.md)."""
+    import threading
+    import types
+
+    from interviewer.voice import WhisperTranscriber
+
+    seen: list[tuple[str, str]] = []
+
+    class Model:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            seen.append(("load", threading.current_thread().name))
+
+        def transcribe(self, samples: object, **kwargs: object) -> tuple[list[object], object]:
+            seen.append(("run", threading.current_thread().name))
+            info = types.SimpleNamespace(language="en", language_probability=1.0, duration=1.0, all_language_probs=[])
+            return [], info
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", types.SimpleNamespace(WhisperModel=Model))
+    (tmp_path / "model.bin").write_bytes(b"x")
+    whisper = WhisperTranscriber(tmp_path)
+    loader = threading.Thread(target=whisper.load)  # a web server's worker thread, which then exits
+    loader.start()
+    loader.join()
+    samples = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    whisper.transcribe(samples)
+    runner = threading.Thread(target=whisper.transcribe, args=(samples,))
+    runner.start()
+    runner.join()
+    assert [kind for kind, _ in seen] == ["load", "run", "run"]
+    assert len({name for _, name in seen}) == 1 and seen[0][1].startswith("whisper")
+    whisper.close()
