@@ -1,4 +1,4 @@
-"""What every route needs: the settings, the session store, the corpus, the graders and the open sessions."""
+"""What every route needs: settings, session store, corpus, graders, transcriber and the open sessions."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi import Request
 from .._sessions import SessionStore
 from .._setup import GradingSetup
 from ..corpus import Corpus
+from ..voice import Transcriber, default_transcriber
 from ._open import OpenSessions
 
 __all__ = ["LOOPBACK_HOSTS", "WebSettings", "WebState", "get_state"]
@@ -34,6 +35,8 @@ class WebState:
     store: SessionStore
     corpus: Corpus
     setup: GradingSetup
+    transcriber: Transcriber = field(default_factory=default_transcriber)
+    """Transcribes recorded answers (the shared faster-whisper one; tests pass `ScriptedTranscriber`)."""
     open: OpenSessions = field(init=False)
 
     def __post_init__(self) -> None:
