@@ -14,7 +14,6 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from ._errors import install_error_pages
 from ._security import security_headers
 from ._state import WebState
-from ._voice import warm
 from .routes import interview, progress, sessions, start, voice
 
 __all__ = ["create_app"]
@@ -29,11 +28,11 @@ def create_app(state: WebState, *, warm_transcriber: bool = False) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warming = warm(state.transcriber) if warm_transcriber else None
+        if warm_transcriber:
+            state.transcribing.warm(state.transcriber)
         yield
         state.open.close_all()
-        if warming is not None:  # a process that exits while the model loads aborts in its C++ code
-            await asyncio.to_thread(warming.join)
+        await asyncio.to_thread(state.transcribing.close)
 
     app = FastAPI(title="interviewer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.web = state

@@ -126,8 +126,8 @@
     timer.textContent = "0:00 of " + clock(limit);
     recording.tick = setInterval(function () {
       const seconds = (performance.now() - recording.started) / 1000;
-      timer.textContent = clock(seconds) + " of " + clock(limit);
-      if (seconds >= limit) {
+      timer.textContent = clock(Math.min(seconds, limit)) + " of " + clock(limit);
+      if (seconds >= limit - 1) { // a second early: the server refuses a recording longer than the limit
         stop("Stopped at the " + clock(limit) + " limit. ");
       }
     }, 250);
@@ -190,7 +190,7 @@
     if (field) field.value = data.recorded;
     const saved = document.getElementById("draft-status");
     if (saved) saved.textContent = "Draft saved";
-    let message = data.message + " (" + data.spoken + ")";
+    let message = data.message;
     if (data.kept) message += " Your recording is kept with this session.";
     const error = part(root, "voice-error");
     error.textContent = data.warning || "";
