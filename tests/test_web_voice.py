@@ -458,3 +458,31 @@ def test_a_transcriber_that_is_not_installed_says_how_to_install(web: Web) -> No
     r = web.record(sid, tab, text="kept")
     assert r.status_code == 503 and r.json()["error"].startswith("Spoken answers need the voice extra")
     assert VOICE_INSTALL in r.json()["error"] and web.held(sid) is None
+
+
+class _MovesOn(ScriptedTranscriber):
+    """Hears the answer while, in another tab of the same owner, the question is skipped."""
+
+    def __init__(self, web: Web, sid: str) -> None:
+        super().__init__(SPOKEN)
+        self.web, self.sid = web, sid
+
+    def transcribe(self, samples: Samples, *, language: str | None = None) -> Transcript:
+        opened = self.web.state.open.get(self.sid)
+        assert opened is not None
+        with opened.mutex:
+            opened.interview.skip()
+        return super().transcribe(samples, language=language)
+
+
+@pytest.mark.voice
+@pytest.mark.usefixtures("decodes")
+def test_a_transcript_for_a_question_that_moved_on_is_given_back_not_saved(web: Web) -> None:
+    sid, tab = web.start(2)
+    web.state.transcriber = _MovesOn(web, sid)
+    r = web.record(sid, tab)
+    assert r.status_code == 409 and r.json()["problem"] == "moved"
+    assert r.json()["error"].endswith(f"Here it is: {SPOKEN}")  # to copy: nothing heard is lost
+    assert web.session(sid).turns[0].status == "skipped"
+    opened = web.state.open.get(sid)
+    assert opened is not None and opened.interview.draft_text == "" and web.held(sid) is None
