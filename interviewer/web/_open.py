@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from .._sessions import SessionStore
 from .._setup import GradingSetup
 from ..corpus import Corpus
-from ..exceptions import InterviewerError, UserError
+from ..exceptions import InterviewerError, UsageError, UserError
 from ..interview import Interview
 from ..llm._progress import ModelProgress, describe, reporting_progress
+from ..models import SpokenDelivery
 
 __all__ = ["GradingJob", "OpenElsewhere", "OpenSession", "OpenSessions"]
 
@@ -148,6 +149,15 @@ class OpenSessions:
             raise OpenElsewhere(session_id)
         return opened
 
+    def ready(self, session_id: str, tab: str | None) -> OpenSession:
+        """The open session, owned by `tab`, ready for a step: not being graded, not finished."""
+        opened = self.owned(session_id, tab)
+        if opened.grading:
+            raise UsageError("Your answer is still being graded; wait for the feedback.")
+        if opened.interview.finished:
+            raise UsageError("This session is finished; see its summary in History.")
+        return opened
+
     def take_over(self, session_id: str) -> OpenSession:
         opened, _ = self.open(session_id)
         with self._lock:
@@ -175,8 +185,11 @@ class OpenSessions:
         except InterviewerError as exc:  # the summary page shows the report without it
             log.warning("no model summary for session %s: %s", opened.id, exc)
 
-    def grade(self, opened: OpenSession, text: str, tab: str) -> GradingJob:
-        """Grade in a worker thread (the engine blocks); the job says how it goes and where to go next."""
+    def grade(self, opened: OpenSession, text: str, tab: str, spoken: SpokenDelivery | None = None) -> GradingJob:
+        """Grade in a worker thread (the engine blocks); the job says how it goes and where to go next.
+
+        `spoken`: the held recording's measure, when `text` is its (perhaps corrected) transcript.
+        """
         job = GradingJob(_token())
         opened.job = job
 
@@ -187,7 +200,7 @@ class OpenSessions:
         def run() -> None:
             try:
                 with opened.mutex, reporting_progress(listener):
-                    step = opened.interview.submit(text)
+                    step = opened.interview.submit(text, spoken=spoken)
                 session = opened.interview.session
                 if step.feedback is not None:
                     job.next_url = f"/session/{session.id}/feedback/{len(session.turns)}?tab={tab}"

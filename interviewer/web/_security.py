@@ -8,13 +8,16 @@ from urllib.parse import urlsplit
 from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 
-__all__ = ["CONTENT_SECURITY_POLICY", "cross_origin", "security_headers"]
+__all__ = ["CONTENT_SECURITY_POLICY", "PERMISSIONS_POLICY", "cross_origin", "security_headers"]
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 """Nothing but this server: no CDN, no font, no analytics, no inline script or style."""
+
+PERMISSIONS_POLICY = "microphone=(self), camera=(), geolocation=(), payment=(), usb=()"
+"""The microphone for this page's record button (asked for only when it is pressed), nothing else."""
 
 _SAFE = {"GET", "HEAD", "OPTIONS"}
 
@@ -45,6 +48,7 @@ async def security_headers(request: Request, call_next: Callable[[Request], Awai
     else:
         response = await call_next(request)
     response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"  # "no-referrer" makes form posts say Origin: null
     response.headers["X-Frame-Options"] = "DENY"

@@ -66,5 +66,6 @@ def serve(
         )
     if open_browser and has_browser():
         threading.Timer(0.5, webbrowser.open, args=(url,)).start()
-    config = uvicorn.Config(create_app(state), log_level="warning", access_log=False, timeout_graceful_shutdown=1)
+    app = create_app(state, warm_transcriber=True)  # the first recording should not wait for Whisper to load
+    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=1)
     uvicorn.Server(config).run(sockets=[sock])

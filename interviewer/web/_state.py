@@ -1,4 +1,4 @@
-"""What every route needs: the settings, the session store, the corpus, the graders and the open sessions."""
+"""What every route needs: settings, session store, corpus, graders, transcriber and the open sessions."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from fastapi import Request
 from .._sessions import SessionStore
 from .._setup import GradingSetup
 from ..corpus import Corpus
+from ..voice import Transcriber, default_transcriber
 from ._open import OpenSessions
+from ._voice import Transcribing
 
 __all__ = ["LOOPBACK_HOSTS", "WebSettings", "WebState", "get_state"]
 
@@ -34,10 +36,15 @@ class WebState:
     store: SessionStore
     corpus: Corpus
     setup: GradingSetup
+    transcriber: Transcriber = field(default_factory=default_transcriber)
+    """Transcribes recorded answers (the shared faster-whisper one; tests pass `ScriptedTranscriber`)."""
     open: OpenSessions = field(init=False)
+    transcribing: Transcribing = field(init=False)
+    """The thread every transcription runs on (closed with the app)."""
 
     def __post_init__(self) -> None:
         self.open = OpenSessions(self.store, self.corpus, self.setup)
+        self.transcribing = Transcribing()
 
 
 def get_state(request: Request) -> WebState:

@@ -11,16 +11,21 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from ...exceptions import UsageError
+from ...interview import Interview
+from ...voice import MAX_SECONDS
 from .._errors import keeping
 from .._highlight import highlight
 from .._open import OpenSession
 from .._state import WebState, get_state
 from .._templates import is_htmx, render
+from .._voice import held_for, recording_token, unavailable_message, voice_ready
 
 router = APIRouter()
 
 Web = Annotated[WebState, Depends(get_state)]
 Tab = Annotated[str | None, Query()]
+Recorded = Annotated[str, Form()]
+"""The token of the recording whose transcript the answer box holds (`_voice.recording_token`), or empty."""
 TICK = 0.2
 """Seconds between progress lines from a grading job's event stream (the end is sent at once)."""
 
@@ -64,6 +69,10 @@ def _interview_page(
         hints=interview.hints_shown(),
         job=opened.job if opened.grading else None,
         error=error,
+        recorded=recording_token(interview.held_recording),
+        voice_ready=voice_ready(),
+        voice_install=unavailable_message(),
+        max_seconds=MAX_SECONDS,
     )
 
 
@@ -87,22 +96,30 @@ def take_over(state: Web, session_id: str) -> RedirectResponse:
 
 
 def _ready(state: WebState, session_id: str, tab: str | None) -> OpenSession:
-    opened = state.open.owned(session_id, tab)
-    if opened.grading:
-        raise UsageError("Your answer is still being graded; wait for the feedback.")
-    if opened.interview.finished:
-        raise UsageError("This session is finished; see its summary in History.")
-    return opened
+    return state.open.ready(session_id, tab)
+
+
+def _save(interview: Interview, text: str, recorded: str) -> None:
+    """Save the draft; a held recording is forgotten once the form no longer names it (the box was emptied)."""
+    if interview.held_recording is not None and held_for(interview, recorded) is None:
+        interview.hold_recording(text, None)
+    else:
+        interview.save_draft(text)
 
 
 @router.post("/session/{session_id}/draft", response_class=HTMLResponse)
 def save_draft(
-    request: Request, state: Web, session_id: str, text: Annotated[str, Form()] = "", tab: Tab = None
+    request: Request,
+    state: Web,
+    session_id: str,
+    text: Annotated[str, Form()] = "",
+    recorded: Recorded = "",
+    tab: Tab = None,
 ) -> HTMLResponse:
     with keeping(text):
         opened = _ready(state, session_id, tab)
     with opened.mutex:
-        opened.interview.save_draft(text)
+        _save(opened.interview, text, recorded)
     return render(request, "_saved.html")
 
 
@@ -119,19 +136,27 @@ def hint(request: Request, state: Web, session_id: str, tab: Tab = None) -> Resp
 
 @router.post("/session/{session_id}/answer", response_model=None)
 def answer(
-    request: Request, state: Web, session_id: str, text: Annotated[str, Form()] = "", tab: Tab = None
+    request: Request,
+    state: Web,
+    session_id: str,
+    text: Annotated[str, Form()] = "",
+    recorded: Recorded = "",
+    tab: Tab = None,
 ) -> Response:
+    """Grade the answer; with the held recording's measure only while the form names it (`recorded`)."""
     with keeping(text):
         opened = _ready(state, session_id, tab)
     if not text.strip():
         with opened.mutex:
-            opened.interview.save_draft(text)
+            _save(opened.interview, text, "")
         form = "_answer_form.html" if is_htmx(request) else "interview.html"
         return _interview_page(request, opened, 422, "Type your answer first (or skip the question).", text, form)
+    with opened.mutex:
+        spoken = held_for(opened.interview, recorded)
     if is_htmx(request):
-        job = state.open.grade(opened, text, opened.tab)
+        job = state.open.grade(opened, text, opened.tab, spoken)
         return render(request, "_grading.html", s=opened.interview.session, tab=opened.tab, job=job)
-    job = state.open.grade(opened, text, opened.tab)  # without JavaScript: wait for it here
+    job = state.open.grade(opened, text, opened.tab, spoken)  # without JavaScript: wait for it here
     job.done.wait()
     if job.error is not None:
         return _interview_page(request, opened, 502, job.error)
