@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +13,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from ._errors import install_error_pages
 from ._security import security_headers
 from ._state import WebState
+from ._voice import warm
 from .routes import interview, progress, sessions, start, voice
 
 __all__ = ["create_app"]
@@ -29,10 +29,9 @@ def create_app(state: WebState, *, warm_transcriber: bool = False) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if warm_transcriber:
-            state.transcribing.warm(state.transcriber)
+            warm(state.transcriber)
         yield
         state.open.close_all()
-        await asyncio.to_thread(state.transcribing.close)
 
     app = FastAPI(title="interviewer", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.web = state

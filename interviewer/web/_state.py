@@ -11,7 +11,6 @@ from .._setup import GradingSetup
 from ..corpus import Corpus
 from ..voice import Transcriber, default_transcriber
 from ._open import OpenSessions
-from ._voice import Transcribing
 
 __all__ = ["LOOPBACK_HOSTS", "WebSettings", "WebState", "get_state"]
 
@@ -39,12 +38,9 @@ class WebState:
     transcriber: Transcriber = field(default_factory=default_transcriber)
     """Transcribes recorded answers (the shared faster-whisper one; tests pass `ScriptedTranscriber`)."""
     open: OpenSessions = field(init=False)
-    transcribing: Transcribing = field(init=False)
-    """The thread every transcription runs on (closed with the app)."""
 
     def __post_init__(self) -> None:
         self.open = OpenSessions(self.store, self.corpus, self.setup)
-        self.transcribing = Transcribing()
 
 
 def get_state(request: Request) -> WebState:

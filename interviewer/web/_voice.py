@@ -8,14 +8,12 @@ emptied: the measure grades the answer only while the token the form sends is th
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import PurePosixPath
-from typing import ParamSpec, TypeVar
 
 from .._sessions import SessionStore
 from ..exceptions import AudioError, AudioProblem, InterviewerError
@@ -27,7 +25,6 @@ from ..voice._model import unavailable
 __all__ = [
     "MAX_UPLOAD_BYTES",
     "MEDIA_TYPES",
-    "Transcribing",
     "audio_extension",
     "held_for",
     "kept_name",
@@ -35,11 +32,10 @@ __all__ = [
     "sentence",
     "unavailable_message",
     "voice_ready",
+    "warm",
 ]
 
 log = logging.getLogger(__name__)
-P = ParamSpec("P")
-T = TypeVar("T")
 
 MAX_UPLOAD_BYTES = 40 * 1024 * 1024
 """The largest recording taken: ten minutes of Opus is about 5 MB, of 48 kHz WAV about 55 MB."""
@@ -129,34 +125,14 @@ def kept_name(store: SessionStore, session_id: str, question_id: str, extension:
     return f"{stem}-{n}.{extension}"
 
 
-class Transcribing:
-    """The one thread that loads the transcriber's model and runs every transcription, for the app's life.
+def warm(transcriber: Transcriber) -> None:
+    """Load the transcriber's model in the background, if the extra is installed.
 
-    faster-whisper (CTranslate2) runs several times slower once the thread that loaded its model has exited
-    (measured here: 15 s of CPU instead of 2.3 s for 13 s of speech), and starlette's worker threads exit
-    when idle; so the model is loaded and used on a thread that lives as long as the app. Transcriptions
-    take turns anyway: one already uses every core.
+    So the first recording does not wait for it. A failure is logged here, and the first recording reports it again.
     """
-
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcribe")
-
-    async def run(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
-        """`fn(*args, **kwargs)` on the transcription thread, awaited without blocking the event loop."""
-        return await asyncio.wrap_future(self._pool.submit(fn, *args, **kwargs))
-
-    def warm(self, transcriber: Transcriber) -> None:
-        """Load the model now (if the extra is installed), so the first recording does not wait for it.
-
-        A failure is logged here, and the first recording reports it again.
-        """
-        load = getattr(transcriber, "load", None)
-        if voice_ready() and callable(load):
-            self._pool.submit(_warm, load)
-
-    def close(self) -> None:
-        """Wait for the transcription (or the load) under way: a process that exits inside it aborts."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+    load = getattr(transcriber, "load", None)
+    if voice_ready() and callable(load):
+        threading.Thread(target=_warm, args=(load,), name="warm-transcriber", daemon=True).start()
 
 
 def _warm(load: Callable[[], object]) -> None:

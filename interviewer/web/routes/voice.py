@@ -166,7 +166,8 @@ async def recording(request: Request, state: Web, session_id: str, tab: Tab = No
     except AudioError as exc:
         return _error(415, sentence(str(exc)), exc.problem.value)
     try:
-        answer = await state.transcribing.run(transcribe_answer, data, state.transcriber, name="your recording")
+        # decoded on a worker thread; the model itself runs on the transcriber's own long-lived thread
+        answer = await run_in_threadpool(transcribe_answer, data, state.transcriber, name="your recording")
     except AudioError as exc:
         return _error(422, _audio_message(exc), exc.problem.value)
     except UserError as exc:  # VoiceUnavailable, a model folder that is not one
