@@ -2,18 +2,16 @@
 
 Chromium plays a WAV file as the microphone (`--use-fake-device-for-media-stream
 --use-file-for-fake-audio-capture=FILE.wav%noloop`: once, then silence); the server transcribes it with
-faster-whisper. The spoken answer is made at test time with espeak-ng (the committed fixtures of
-tests/fixtures/voice/ are used instead once they exist). Microphone permission is granted per browser
+faster-whisper. The spoken answer is a committed fixture (tests/fixtures/voice/, made by
+tools/make_voice_fixtures.py). Microphone permission is granted per browser
 context, so a context without it is a candidate who refused the microphone.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
-import subprocess
 import time
 import wave
 from collections.abc import Iterator
@@ -27,10 +25,6 @@ from interviewer.voice import VOICE_INSTALL, voice_available
 
 pytestmark = [pytest.mark.browser, pytest.mark.voice]
 
-SPOKEN = (
-    "In my last role I led discovery with twenty customer interviews. We shipped the new onboarding in six "
-    "weeks and cut churn by twelve percent in one quarter."
-)
 FIXTURES = ROOT / "tests" / "fixtures" / "voice"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 
@@ -55,31 +49,10 @@ def chromium() -> str:
     return path
 
 
-def _fixture_wav() -> Path | None:
-    """A committed spoken answer of tests/fixtures/voice/ (manifest.json: file and text), if there is one."""
-    manifest = FIXTURES / "manifest.json"
-    if not manifest.is_file():
-        return None
-    entries = json.loads(manifest.read_text())
-    for entry in entries if isinstance(entries, list) else entries.get("files", []):
-        name = entry.get("file") or entry.get("path") if isinstance(entry, dict) else None
-        if name and "onboarding" in str(entry.get("text", "")).lower() and (FIXTURES / name).is_file():
-            return FIXTURES / name
-    return None
-
-
 @pytest.fixture(scope="module")
-def speech(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """About ten seconds of a spoken answer that says `SPOKEN`."""
-    committed = _fixture_wav()
-    if committed is not None:
-        return committed
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        pytest.skip("needs espeak-ng (apt-get install espeak-ng) to make the spoken answer")
-    path = tmp_path_factory.mktemp("speech") / "answer.wav"
-    subprocess.run([espeak, "-v", "en-us", "-s", "150", "-w", str(path), SPOKEN], check=True, capture_output=True)
-    return path
+def speech() -> Path:
+    """About nine seconds of a spoken answer (tests/fixtures/voice/manifest.json says what it says)."""
+    return FIXTURES / "en_clean_150.wav"
 
 
 def seconds_of(path: Path) -> float:
@@ -88,14 +61,8 @@ def seconds_of(path: Path) -> float:
 
 
 @pytest.fixture(scope="module")
-def silence(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("silence") / "silence.wav"
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(16_000)
-        w.writeframes(b"\x00\x00" * 16_000 * 3)
-    return path
+def silence() -> Path:
+    return FIXTURES / "silence_5s.wav"
 
 
 def _launch(playwright: Playwright, chromium: str, wav: Path) -> Browser:
@@ -184,7 +151,7 @@ def test_a_spoken_answer_from_the_microphone_to_feedback_and_the_report(
     stop.click()
     stopped = time.monotonic()
     expect(page.get_by_text("Transcribing…")).to_be_visible()
-    expect(box).to_have_value(re.compile("onboarding", re.I), timeout=60_000)
+    expect(box).to_have_value(re.compile("checkout", re.I), timeout=60_000)
     transcribed = time.monotonic() - stopped
     print(f"\nstop to transcript in the box: {transcribed:.2f} s for {seconds_of(speech):.1f} s of speech")
     expect(page.get_by_text(re.compile("^Transcribed. Check the text in the box"))).to_be_visible()
@@ -192,7 +159,7 @@ def test_a_spoken_answer_from_the_microphone_to_feedback_and_the_report(
     transcript = box.input_value()
     expect(page.get_by_role("button", name="Read the question aloud")).to_be_visible()  # Chromium speaks
     shoot(page, "voice-transcribed-360.png")
-    assert re.search(r"interview", transcript, re.I) and re.search(r"12|twelve", transcript, re.I), transcript
+    assert re.search(r"conversion", transcript, re.I) and re.search(r"4|four", transcript, re.I), transcript
     # A reload keeps the transcript (the draft) and its measure (the hidden field names it again).
     page.reload()
     expect(box).to_have_value(transcript)

@@ -1,0 +1,189 @@
+"""Real recordings through faster-whisper and the bundled Whisper base: transcripts, pace, pauses, bad input.
+
+The recordings are committed (tests/fixtures/voice, made by tools/make_voice_fixtures.py with espeak-ng and
+sox; manifest.json says what each one holds). The bounds come from benchmarks/voice.py's larger held-out set
+(docs/voice.md), not from these files. Needs the voice extra; CI sets INTERVIEWER_REQUIRE_VOICE=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from _voice_audio import FIXTURES, long_wav, manifest
+
+from interviewer.exceptions import AudioError, AudioProblem
+from interviewer.voice import LONG_PAUSE_SECONDS, SpokenAnswer, WhisperTranscriber, transcribe_answer, voice_available
+from interviewer.voice._wer import word_error_rate
+
+pytestmark = pytest.mark.voice
+
+MANIFEST = manifest()
+
+CLEAN_WER = 0.25
+"""Highest word error rate on one clean synthetic answer (see docs/voice.md: clean p90 on the held-out set)."""
+NOISY_WER = 0.35
+"""The same with white noise at 20 dB SNR."""
+
+
+@pytest.fixture(scope="module")
+def whisper() -> WhisperTranscriber:
+    if not voice_available():
+        message = "the voice extra is not installed (pip install -e '.[voice]')"
+        if os.environ.get("INTERVIEWER_REQUIRE_VOICE"):
+            pytest.fail(message)  # CI installs it, so there it must run
+        pytest.skip(message)
+    transcriber = WhisperTranscriber()
+    transcriber.load()
+    return transcriber
+
+
+_HEARD: dict[str, SpokenAnswer] = {}
+
+
+def heard(name: str, whisper: WhisperTranscriber) -> SpokenAnswer:
+    """A fixture's transcription, once per test process (the tests read the same one several ways)."""
+    if name not in _HEARD:
+        _HEARD[name] = transcribe_answer(FIXTURES / name, whisper)
+    return _HEARD[name]
+
+
+@pytest.mark.parametrize("name", ["en_clean_120.wav", "en_clean_150.wav", "en_clean_180.wav"])
+def test_clean_answers_are_transcribed_within_the_bound(name: str, whisper: WhisperTranscriber) -> None:
+    answer = heard(name, whisper)
+    wer = word_error_rate(MANIFEST[name]["text"], answer.text)
+    assert wer <= CLEAN_WER, (wer, answer.text)
+    assert answer.spoken.language == "en" and answer.spoken.transcriber == "faster-whisper base (int8)"
+
+
+@pytest.mark.parametrize("name", ["en_clean_150.webm", "en_clean_150.ogg", "en_clean_150.mp3", "en_clean_150.m4a"])
+def test_every_format_a_browser_or_phone_sends_is_decoded(name: str, whisper: WhisperTranscriber) -> None:
+    answer = heard(name, whisper)
+    assert word_error_rate(MANIFEST[name]["text"], answer.text) <= CLEAN_WER, answer.text
+    wav = heard("en_clean_150.wav", whisper)
+    assert answer.spoken.duration_seconds == pytest.approx(wav.spoken.duration_seconds, abs=0.15)
+
+
+def test_noise_costs_some_words_but_stays_within_its_bound(whisper: WhisperTranscriber) -> None:
+    name = "en_noisy_white20.wav"
+    answer = heard(name, whisper)
+    assert word_error_rate(MANIFEST[name]["text"], answer.text) <= NOISY_WER, answer.text
+
+
+def test_the_rate_is_the_words_over_the_time_they_took(whisper: WhisperTranscriber) -> None:
+    # en_pauses.wav: 20 words from 0.3 s after the start to 0.3 s before the end (the generator trims
+    # espeak's own edge silence and adds exactly that), so the true rate is known without the transcriber.
+    entry = MANIFEST["en_pauses.wav"]
+    spoken = heard("en_pauses.wav", whisper).spoken
+    true_span = entry["duration_seconds"] - 0.6
+    true_rate = len(entry["text"].split()) * 60 / true_span
+    assert spoken.speaking_seconds == pytest.approx(true_span, abs=0.5)
+    assert spoken.words_per_minute == pytest.approx(true_rate, rel=0.1)
+    for speed in (120, 150, 180):  # espeak's -s is only roughly words a minute: a sane range, not equality
+        assert 90 < heard(f"en_clean_{speed}.wav", whisper).spoken.words_per_minute < 230
+
+
+def test_known_silences_are_the_long_pauses(whisper: WhisperTranscriber) -> None:
+    entry = MANIFEST["en_pauses.wav"]
+    spoken = heard("en_pauses.wav", whisper).spoken
+    silences = [s["seconds"] for s in entry["silences"]]
+    assert spoken.long_pauses == sum(1 for s in silences if s >= LONG_PAUSE_SECONDS) == 2
+    # Word timestamps come from attention, not a voice detector: within half a second of the inserted 4.0 s.
+    assert spoken.longest_pause_seconds == pytest.approx(max(silences), abs=0.5)
+    assert spoken.duration_seconds == pytest.approx(entry["duration_seconds"], abs=0.05)
+    assert spoken.speaking_seconds < spoken.duration_seconds
+
+
+@pytest.mark.parametrize(
+    ("name", "problem", "says"),
+    [
+        ("empty.wav", AudioProblem.EMPTY, "empty"),
+        ("corrupt.wav", AudioProblem.UNREADABLE, "cannot decode"),
+        ("random_bytes.mp3", AudioProblem.UNREADABLE, "cannot decode"),
+        ("not_audio.wav", AudioProblem.UNREADABLE, "WAV, MP3, M4A, WebM"),
+        ("silence_5s.wav", AudioProblem.SILENT, "no speech"),
+        ("low_noise_5s.wav", AudioProblem.SILENT, "no speech"),
+        ("es_answer.wav", AudioProblem.LANGUAGE, "Spanish"),
+    ],
+)
+def test_a_recording_that_cannot_be_graded_says_why(
+    name: str, problem: AudioProblem, says: str, whisper: WhisperTranscriber
+) -> None:
+    with pytest.raises(AudioError, match=says) as caught:
+        heard(name, whisper)
+    assert caught.value.problem is problem
+    assert name in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_cut_off_upload_is_transcribed_as_far_as_it_goes_or_refused(whisper: WhisperTranscriber) -> None:
+    try:
+        answer = heard("truncated.wav", whisper)
+    except AudioError as exc:
+        assert exc.problem in {AudioProblem.UNREADABLE, AudioProblem.SILENT, AudioProblem.EMPTY}
+    else:
+        assert answer.spoken.duration_seconds < 1.5
+
+
+def test_a_twenty_minute_recording_is_refused_quickly(tmp_path: Path, whisper: WhisperTranscriber) -> None:
+    path = long_wav(tmp_path / "meeting.wav", 20)
+    with pytest.raises(AudioError, match=r"longer than 10 minutes.*trim") as caught:
+        transcribe_answer(path, whisper)
+    assert caught.value.problem is AudioProblem.TOO_LONG
+
+
+# -- the terminal -------------------------------------------------------------------------------------------
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "INTERVIEWER_HOME": str(home), "COLUMNS": "100"}
+    return subprocess.run(
+        [sys.executable, "-m", "interviewer", *args], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+
+
+def test_feedback_grades_a_recording_with_its_measured_pace(tmp_path: Path, whisper: WhisperTranscriber) -> None:
+    name = "en_clean_150.wav"
+    done = cli(
+        "feedback", "--role", "dpo", "--question", "dpo-prioritise-urgent", "--answer-audio", str(FIXTURES / name),
+        "--json", home=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    feedback = json.loads(done.stdout)
+    spoken = feedback["delivery"]["spoken"]
+    assert spoken["words"] >= 15 and spoken["transcriber"] == "faster-whisper base (int8)"
+    assert feedback["delivery"]["speaking_seconds"] == round(spoken["speaking_seconds"])
+    assert "Heard" in done.stderr and "checkout" in done.stderr.lower()
+
+
+def test_feedback_refuses_a_bad_recording_in_one_line(tmp_path: Path, whisper: WhisperTranscriber) -> None:
+    for name in ("silence_5s.wav", "not_audio.wav", "es_answer.wav"):
+        done = cli(
+            "feedback", "--role", "dpo", "--question", "dpo-first-90-days", "--answer-audio", str(FIXTURES / name),
+            home=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.strip().startswith("error:") and name in done.stderr
+
+
+def test_practice_answers_from_a_folder_and_stops_saved_at_a_bad_recording(
+    tmp_path: Path, whisper: WhisperTranscriber
+) -> None:
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    (folder / "01.wav").write_bytes((FIXTURES / "en_clean_120.wav").read_bytes())
+    (folder / "02.wav").write_bytes((FIXTURES / "silence_5s.wav").read_bytes())
+    done = cli(
+        "practice", "--role", "dpo", "--questions", "3", "--seed", "2", "--follow-ups", "0",
+        "--answers-audio", str(folder), home=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2 and "Traceback" not in done.stdout + done.stderr, done.stdout + done.stderr
+    assert "no speech found in" in done.stdout and "interviewer resume" in done.stdout
+    rows = json.loads(cli("sessions", "--json", home=tmp_path).stdout)
+    assert len(rows) == 1 and rows[0]["answered"] == 1
+    report = json.loads(cli("report", rows[0]["id"], "--format", "json", home=tmp_path).stdout)
+    graded = [t for t in report["turns"] if t.get("feedback")]
+    assert graded[0]["feedback"]["delivery"]["spoken"]["recordings"] == 1
