@@ -9,9 +9,11 @@ and -D (no dither); noise is mixed in plain Python (math.fsum); PyAV's encoders 
 the same versions gives byte-identical files (checked with --check). Every WAV is 16 kHz mono 16-bit.
 
 manifest.json lists each file with the exact words spoken (`text`), the espeak voice and the rate asked of
-it (`words_per_minute`, espeak's -s), the silences inserted (`after_word`: how many words of `text` come
-before it, `starts_at_seconds`, `seconds`), the noise mixed in, the duration and what it is for. The
-benchmark (benchmarks/voice.py) reuses `speak`, `mix_at_snr` and the rest on a larger, uncommitted set.
+it (`words_per_minute`, espeak's -s), what came out (espeak runs up to about 20% off the rate asked:
+`speech_seconds` from the first sound to the last, `produced_words_per_minute` the words over that time),
+the silences inserted (`after_word`: how many words of `text` come before it, `starts_at_seconds`,
+`seconds`), the noise mixed in, the duration and what it is for. The benchmark (benchmarks/voice.py) reuses
+`speak`, `mix_at_snr` and the rest on a larger, uncommitted set.
 
 A 20-minute recording is not committed: tests write one with `long_wav` in tests/_voice_audio.py.
 """
@@ -146,6 +148,18 @@ def speak_with_pauses(
     return out, inserted
 
 
+def spoken_rate(text: str, speech: Samples) -> dict[str, float]:
+    """How fast espeak actually spoke: `produced_words_per_minute` and `speech_seconds`.
+
+    The words of `text` (tokens with a letter or digit) over the time from the first sound to the last, pauses
+    inside included, as word timestamps measure it.
+    """
+    loud = [i for i, x in enumerate(speech) if abs(x) > 40]
+    seconds = (loud[-1] - loud[0]) / RATE
+    words = sum(1 for t in text.split() if any(c.isalnum() for c in t))
+    return {"speech_seconds": round(seconds, 3), "produced_words_per_minute": round(60 * words / seconds, 1)}
+
+
 def encode(samples: Samples, path: Path, *, container: str, codec: str, rate: int, bitrate: int = 24_000) -> None:
     """A compressed copy with PyAV (bit-exact), resampled to `rate` (48 kHz for Opus, as browsers record)."""
     import av
@@ -239,6 +253,7 @@ def build(folder: Path) -> list[dict[str, Any]]:
             language="en",
             voice=voice,
             words_per_minute=wpm,
+            **spoken_rate(text, clean[file]),
             purpose=f"Clean English answer at espeak -s {wpm}: the WER bound and the words-per-minute check.",
         )
 
@@ -250,6 +265,7 @@ def build(folder: Path) -> list[dict[str, Any]]:
         language="en",
         voice="en-us",
         words_per_minute=160,
+        **spoken_rate(" ".join(PAUSE_PARTS), paused),
         silences=inserted,
         purpose="Three sentences (each trimmed of espeak's own edge silence) joined by digital silences of "
         "2.5 s and 4.0 s, with 0.3 s of silence before and after: the long-pause count and the longest pause.",
@@ -264,27 +280,32 @@ def build(folder: Path) -> list[dict[str, Any]]:
         language="en",
         voice=voice,
         words_per_minute=wpm,
+        **spoken_rate(text, clean["en_clean_150.wav"]),
         noise=f"{NOISE_KIND} {NOISE_SNR} dB SNR",
         purpose="en_clean_150.wav with sox white noise mixed in at 20 dB SNR (RMS over the whole clip).",
     )
 
+    fillers = speak(FILLERS, voice="en-us", wpm=150)
     add(
         "en_fillers.wav",
-        speak(FILLERS, voice="en-us", wpm=150),
+        fillers,
         text=FILLERS,
         language="en",
         voice="en-us",
         words_per_minute=150,
+        **spoken_rate(FILLERS, fillers),
         fillers={"um": 1, "uh": 1, "you know": 1, "like": 1, "i mean": 1, "basically": 1},
         purpose="An answer with six fillers spoken: how many the transcript keeps.",
     )
+    spanish = speak(SPANISH, voice="es", wpm=150)
     add(
         "es_answer.wav",
-        speak(SPANISH, voice="es", wpm=150),
+        spanish,
         text=SPANISH,
         language="es",
         voice="es",
         words_per_minute=150,
+        **spoken_rate(SPANISH, spanish),
         purpose="A Spanish answer: language detection and the not-graded-in-this-language path.",
     )
     add("silence_5s.wav", silence(5), purpose="5 s of digital silence: no speech, one clear message.")
@@ -311,6 +332,7 @@ def build(folder: Path) -> list[dict[str, Any]]:
             language="en",
             voice=voice,
             words_per_minute=wpm,
+            **spoken_rate(text, source),
             duration_seconds=round(len(source) / RATE, 3),
             encoding=f"{what}, 24 kbit/s, made with PyAV",
             purpose="en_clean_150.wav compressed: the decoder path for this format.",
