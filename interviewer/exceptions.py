@@ -169,6 +169,8 @@ class AudioProblem(StrEnum):
     """Not audio the decoder reads (corrupt, or another kind of file)."""
     TOO_LONG = "too-long"
     """Longer than an answer can be (the limit is in the message)."""
+    TOO_SHORT = "too-short"
+    """Too short to hold an answer: the recording was cut off, or stopped at once."""
     SILENT = "silent"
     """Audio with no speech in it."""
     LANGUAGE = "language"

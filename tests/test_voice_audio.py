@@ -24,10 +24,13 @@ pytestmark = pytest.mark.voice
 
 MANIFEST = manifest()
 
-CLEAN_WER = 0.25
-"""Highest word error rate on one clean synthetic answer (see docs/voice.md: clean p90 on the held-out set)."""
+CLEAN_WER = 0.35
+"""Highest word error rate on one clean synthetic answer: the held-out set's clean p90 is 27.4% (docs/voice.md),
+and with about 20 words a file one more misheard word adds 5 points."""
+POOLED_WER = 0.20
+"""Over the English WAVs together (held-out clean pooled: 10.2%; white noise 14.5%)."""
 NOISY_WER = 0.35
-"""The same with white noise at 20 dB SNR."""
+"""One answer with white noise at 20 dB SNR (held-out p90 27.3%)."""
 
 
 @pytest.fixture(scope="module")
@@ -119,13 +122,20 @@ def test_a_recording_that_cannot_be_graded_says_why(
     assert name in str(caught.value) and "\n" not in str(caught.value)
 
 
-def test_a_cut_off_upload_is_transcribed_as_far_as_it_goes_or_refused(whisper: WhisperTranscriber) -> None:
-    try:
-        answer = heard("truncated.wav", whisper)
-    except AudioError as exc:
-        assert exc.problem in {AudioProblem.UNREADABLE, AudioProblem.SILENT, AudioProblem.EMPTY}
-    else:
-        assert answer.spoken.duration_seconds < 1.5
+def test_a_cut_off_upload_is_refused_not_graded_as_a_few_words(whisper: WhisperTranscriber) -> None:
+    # The header claims 8.8 s; 0.75 s follows. Transcribed, it was "I will check." at 450 words a minute.
+    with pytest.raises(AudioError, match=r"truncated.wav is only 0.8 s long: it seems cut off") as caught:
+        heard("truncated.wav", whisper)
+    assert caught.value.problem is AudioProblem.TOO_SHORT
+
+
+def test_the_english_recordings_together_are_within_the_pooled_bound(whisper: WhisperTranscriber) -> None:
+    from interviewer.voice._wer import word_error_counts
+
+    names = [n for n, e in MANIFEST.items() if n.endswith(".wav") and e["language"] == "en" and e["text"]]
+    counts = [word_error_counts(MANIFEST[n]["text"], heard(n, whisper).text) for n in names]
+    errors = sum(c.errors for c in counts)
+    assert len(names) >= 6 and errors / sum(c.reference_words for c in counts) <= POOLED_WER
 
 
 def test_a_twenty_minute_recording_is_refused_quickly(tmp_path: Path, whisper: WhisperTranscriber) -> None:

@@ -78,7 +78,10 @@ def _delivery_line(feedback: Feedback) -> Text:
     length = d.time_aloud() if d.spoken else f"~{d.speaking_seconds} s aloud"
     parts = [f"{d.word_count} words ({length})"]
     if d.filler_words:
-        parts.append("fillers: " + ", ".join(f"{f.term} ×{f.count}" for f in d.filler_words[:3]))
+        label = "fillers transcribed (some never are)" if d.spoken else "fillers"
+        parts.append(f"{label}: " + ", ".join(f"{f.term} ×{f.count}" for f in d.filler_words[:3]))
+    elif d.spoken is not None:
+        parts.append("no fillers transcribed (some never are)")
     if d.hedges:
         parts.append("hedges: " + ", ".join(f"{h.term} ×{h.count}" for h in d.hedges[:3]))
     if d.star is not None:

@@ -276,6 +276,8 @@ def _question_markdown(number: int, q: QuestionResult) -> list[str]:
     d = fb.delivery
     numbers = _e(", ".join(d.quantified_results)) if d.quantified_results else "none"
     fillers = ", ".join(f"{t.term} ×{t.count}" for t in d.filler_words) or "none"
+    if d.spoken is not None:
+        fillers += " (as transcribed: the transcriber leaves some out)"
     lines += [
         "",
         f"*Delivery: {d.word_count} words ({d.time_aloud()}) · fillers: {fillers} · numbers: {numbers} "

@@ -17,10 +17,14 @@ import numpy as np
 from ..exceptions import AudioError, AudioProblem
 from ._base import SAMPLE_RATE, Samples
 
-__all__ = ["FORMATS", "MAX_SECONDS", "Recording", "decode"]
+__all__ = ["FORMATS", "MAX_SECONDS", "MIN_SECONDS", "Recording", "decode"]
 
 MAX_SECONDS = 10 * 60
 """The longest recording taken as one answer: interviewers stop an answer long before ten minutes."""
+
+MIN_SECONDS = 1.5
+"""The shortest: less is a recording cut off or stopped at once (a cut-off upload of 0.75 s came out as
+"I will check." at 450 words a minute), not an answer."""
 
 FORMATS = "WAV, MP3, M4A, WebM, Ogg or FLAC"
 
@@ -75,7 +79,13 @@ def decode(source: Path | bytes, *, name: str | None = None, max_seconds: float 
         ) from None
     if samples.size == 0:
         raise AudioError(f"{label} holds no sound (no audio samples): record the answer again", AudioProblem.EMPTY)
-    return Recording(samples, label)
+    recording = Recording(samples, label)
+    if recording.seconds < MIN_SECONDS:
+        raise AudioError(
+            f"{label} is only {recording.seconds:.1f} s long: it seems cut off; record the answer again (or type it)",
+            AudioProblem.TOO_SHORT,
+        )
+    return recording
 
 
 class _TooLong(Exception):
