@@ -86,8 +86,10 @@ def test_the_rate_is_the_words_over_the_time_they_took(whisper: WhisperTranscrib
     true_rate = len(entry["text"].split()) * 60 / true_span
     assert spoken.speaking_seconds == pytest.approx(true_span, abs=0.5)
     assert spoken.words_per_minute == pytest.approx(true_rate, rel=0.1)
-    for speed in (120, 150, 180):  # espeak's -s is only roughly words a minute: a sane range, not equality
-        assert 90 < heard(f"en_clean_{speed}.wav", whisper).spoken.words_per_minute < 230
+    for speed in (120, 150, 180):  # espeak's -s is only roughly words a minute: against what it produced
+        name = f"en_clean_{speed}.wav"
+        produced = MANIFEST[name]["produced_words_per_minute"]
+        assert heard(name, whisper).spoken.words_per_minute == pytest.approx(produced, rel=0.15)
 
 
 def test_known_silences_are_the_long_pauses(whisper: WhisperTranscriber) -> None:
