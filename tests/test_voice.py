@@ -105,8 +105,10 @@ def test_an_answer_and_a_spoken_reply_combine() -> None:
     assert combine_speech([a]) is a
 
 
-def spoken_at(seconds: float, words: int = 52) -> SpokenDelivery:
-    return measure_speech(evenly(words, words * 60 / seconds), transcriber="t")
+def spoken_at(seconds: float, words: int = 52, transcript: str = "") -> SpokenDelivery:
+    """A measure of `words` words over `seconds`, of a recording whose transcript is `transcript`."""
+    measured = measure_speech(evenly(words, words * 60 / seconds), transcriber="t")
+    return measured.model_copy(update={"transcript": transcript})
 
 
 def test_the_graders_use_the_measured_time_instead_of_the_estimate(corpus: Corpus, grader: OfflineGrader) -> None:
@@ -142,7 +144,7 @@ def test_the_engine_keeps_a_recordings_measure_through_a_follow_up_and_a_resume(
     store = SessionStore(tmp_path)
     options = SessionOptions(questions=1, seed=1, category="technical", follow_ups=1)
     interview, _ = Interview.start(corpus, "dpo", options, grader, store)
-    first = spoken_at(14.0, words=36)
+    first = spoken_at(14.0, words=36, transcript=SLOW_APP)
     interview.ask()
     interview.hold_recording(SLOW_APP, first)  # the transcript, before any correction
     interview.close()
@@ -290,3 +292,87 @@ def test_the_model_is_loaded_and_run_on_one_long_lived_thread(tmp_path: Path, mo
     assert [kind for kind, _ in seen] == ["load", "run", "run"]
     assert len({name for _, name in seen}) == 1 and seen[0][1].startswith("whisper")
     whisper.close()
+
+
+# -- a measure stays with its own words (review of issue 14) --------------------------------------------------
+
+
+def test_a_recordings_measure_is_dropped_once_the_draft_is_no_longer_its_transcript(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    store = SessionStore(tmp_path)
+    options = SessionOptions(questions=1, seed=1, category="technical", follow_ups=0)
+    interview, _ = Interview.start(corpus, "dpo", options, grader, store)
+    interview.ask()
+    interview.hold_recording(SLOW_APP, spoken_at(14.0, words=36))  # the record button
+    corrected = SLOW_APP.replace("scrolling", "scrolling speed") + " And I would ask support."
+    interview.save_draft(corrected)  # corrections and additions keep it
+    assert interview.held_recording is not None
+    interview.close()
+    cli = Interview.resume(corpus, store, interview.session.id, grader)  # the terminal: /clear, then typing
+    cli.save_draft("")
+    cli.save_draft("A completely different answer, typed in the terminal.")
+    assert cli.held_recording is None
+    cli.close()
+
+
+def test_typing_over_a_transcript_drops_its_measure(corpus: Corpus, grader: OfflineGrader, tmp_path: Path) -> None:
+    options = SessionOptions(questions=1, seed=1, category="technical", follow_ups=0)
+    interview, _ = Interview.start(corpus, "dpo", options, grader, SessionStore(tmp_path))
+    interview.ask()
+    interview.hold_recording(SLOW_APP, spoken_at(14.0, words=36))
+    typed = "I would rank the requests by customer impact and effort, then agree the order with the team."
+    interview.save_draft(typed)  # select all, type over: the box never emptied
+    assert interview.held_recording is None
+    step = interview.submit(typed, spoken=interview.held_recording)
+    assert step.feedback is not None and step.feedback.delivery.spoken is None
+    interview.close()
+
+
+def test_a_second_recording_adds_to_the_first_and_a_typed_part_counts_in_the_time(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    options = SessionOptions(questions=1, seed=1, category="technical", follow_ups=0)
+    interview, _ = Interview.start(corpus, "dpo", options, grader, SessionStore(tmp_path))
+    interview.ask()
+    first = spoken_at(14.0, words=36, transcript=SLOW_APP)
+    text = interview.add_recording("", SLOW_APP, first)
+    second = spoken_at(8.0, words=19, transcript=REPLY)
+    text = interview.add_recording(text, REPLY, second)
+    held = interview.held_recording
+    assert text == f"{SLOW_APP}\n\n{REPLY}" and held is not None and held.recordings == 2
+    assert held.transcript == f"{SLOW_APP}\n\n{REPLY}"
+    # A recording added after typed text starts its own measure: the typed part was never spoken.
+    typed = "Typed first: I would look at crash reports and app store reviews before anything else."
+    fresh = interview.add_recording(typed, REPLY, second)
+    assert interview.held_recording == second and fresh.startswith(typed)
+    step = interview.submit(fresh, spoken=interview.held_recording)
+    assert step.feedback is not None
+    d = step.feedback.delivery
+    typed_words = d.word_count - second.words
+    assert d.speaking_seconds == round(second.speaking_seconds + typed_words * 60 / 140)
+    assert d.time_aloud() == f"about {d.speaking_seconds} s aloud ({round(second.speaking_seconds)} s of it spoken)"
+    interview.close()
+
+
+def test_a_typed_reply_after_a_spoken_answer_counts_in_the_time_aloud(
+    corpus: Corpus, grader: OfflineGrader, tmp_path: Path
+) -> None:
+    options = SessionOptions(questions=1, seed=1, category="technical")
+    interview, _ = Interview.start(corpus, "dpo", options, grader, SessionStore(tmp_path))
+    first = spoken_at(14.0, words=36)
+    assert interview.submit(SLOW_APP, spoken=first).follow_up is not None
+    long_reply = " ".join([REPLY] * 8)  # about 150 typed words: over a minute aloud by the estimate
+    step = interview.submit(long_reply)
+    assert step.feedback is not None
+    delivery = step.feedback.delivery
+    assert delivery.speaking_seconds >= 14 + len(long_reply.split()) * 60 / 140 * 0.8
+    assert "of it spoken" in delivery.time_aloud()
+    interview.close()
+
+
+@pytest.mark.parametrize("words", [[("Yes.", 0.0, 0.0)], [("Yes", 1.0, 1.2), ("I", 1.3, 1.4), ("did.", 1.5, 1.7)]])
+def test_too_little_speech_gets_no_pace_and_no_advice_on_it(words: list[tuple[str, float, float]]) -> None:
+    spoken = measure_speech(transcript(words, duration=2.0), transcriber="t")
+    assert spoken.pace == "too-little-speech" and spoken.advice == []
+    assert "too little speech to judge the pace" in spoken.describe() and "words a minute" not in spoken.describe()

@@ -486,3 +486,18 @@ def test_a_transcript_for_a_question_that_moved_on_is_given_back_not_saved(web: 
     assert web.session(sid).turns[0].status == "skipped"
     opened = web.state.open.get(sid)
     assert opened is not None and opened.interview.draft_text == "" and web.held(sid) is None
+
+
+@pytest.mark.voice
+def test_typing_over_the_transcript_is_graded_as_typed(corpus: Corpus, tmp_path: Path) -> None:
+    """Select-all and type (or paste) over the transcript: the box never empties, so the page keeps naming the
+    recording; the server still grades the typed answer as typed (found in the issue-14 review)."""
+    web = Web(corpus, tmp_path / "sessions", ScriptedTranscriber(SPOKEN, words_per_minute=100.0))
+    with web.client:
+        sid, tab = web.start()
+        token = web.record(sid, tab, tone_wav(30.0)).json()["recorded"]
+        typed = "I would rank the requests by customer impact and effort, then agree the order with the team."
+        web.draft(sid, tab, typed, token)  # the autosave posts the field, which still names the recording
+        assert web.answer(sid, tab, typed, token).status_code == 303
+        feedback = web.session(sid).turns[0].feedback
+        assert feedback is not None and feedback.delivery.spoken is None

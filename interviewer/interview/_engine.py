@@ -23,7 +23,7 @@ from ..models import (
     TurnStatus,
     utcnow,
 )
-from ..voice import combine_speech
+from ..voice import combine_speech, still_spoken
 from ._followups import FollowUpWriter, TemplateFollowUps, choose_point
 from ._narrative import ModelNarrator
 from ._report import SessionReport, build_report
@@ -217,30 +217,51 @@ class Interview:
         return question
 
     def save_draft(self, text: str) -> None:
-        """Save what the candidate has typed so far for the current question."""
+        """Save what the candidate has typed so far for the current question.
+
+        A held recording's measure is forgotten once the text is no longer its transcript (cleared, or typed
+        or pasted over; corrections and additions keep it: `interviewer.voice.still_spoken`).
+        """
         draft = self._draft()
         if draft.text != text:
             draft.text = text
+            if draft.recorded is not None and not still_spoken(draft.recorded, text):
+                draft.recorded = None
             self._save()
 
     def hold_recording(self, text: str, spoken: SpokenDelivery | None) -> None:
         """Save a transcript as the draft with how its recording sounded, until it is submitted or discarded.
 
         The browser puts the transcript in the answer box for the candidate to correct; `held_recording`
-        gives the measure back at submit (after a reload too). `None` forgets it (the box was emptied).
+        gives the measure back at submit (after a reload too) while the draft is still that transcript.
+        `None` forgets it.
         """
         draft = self._draft()
+        if spoken is not None and not spoken.transcript:
+            spoken = spoken.model_copy(update={"transcript": text})
         draft.text = text
         draft.recorded = spoken
         self._save()
 
+    def add_recording(self, box: str, transcript: str, spoken: SpokenDelivery) -> str:
+        """A recording made while the answer box holds `box`: its transcript goes after what is there.
+
+        The measure held for an earlier recording still in the box is combined with this one; returns the
+        new draft text (saved, with the measure held).
+        """
+        held = self._draft().recorded
+        earlier = held if held is not None and box.strip() and still_spoken(held, box) else None
+        text = f"{box.rstrip()}\n\n{transcript}" if box.strip() else transcript
+        self.hold_recording(text, combine_speech([earlier, spoken]))
+        return text
+
     @property
     def held_recording(self) -> SpokenDelivery | None:
-        """The measure of the recording whose transcript is in the draft, if any."""
+        """The measure of the recording whose transcript is in the draft, if any (and the draft still is it)."""
         draft = self.session.draft
-        if draft is None or draft.question_id != self.session.current_question_id:
+        if draft is None or draft.question_id != self.session.current_question_id or draft.recorded is None:
             return None
-        return draft.recorded
+        return draft.recorded if still_spoken(draft.recorded, draft.text) else None
 
     def hint(self) -> Hint | None:
         """The next hint for the current question, or None when none are left."""

@@ -120,8 +120,13 @@ class TermCount(_Model):
     count: int = Field(ge=1)
 
 
-Pace = Literal["slow", "comfortable", "fast"]
-"""A speaking rate against the comfortable range (`SpokenDelivery.comfortable_wpm`)."""
+Pace = Literal["slow", "comfortable", "fast", "too-little-speech"]
+"""A speaking rate against the comfortable range (`SpokenDelivery.comfortable_wpm`), or too little speech
+(under 10 words or 5 s) for a rate to mean anything."""
+
+TYPED_SHARE = 0.15
+"""An answer with more words than were spoken, by more than this share (and at least five words), was partly
+typed: its time aloud is the spoken time plus the estimate for the typed words."""
 
 
 class SpokenDelivery(_Model):
@@ -140,7 +145,8 @@ class SpokenDelivery(_Model):
     comfortable_wpm: tuple[int, int] = (120, 160)
     """The range of rates most listeners find comfortable in an interview."""
     pace: Pace
-    """slow, comfortable or fast: `words_per_minute` against `comfortable_wpm`."""
+    """slow, comfortable or fast: `words_per_minute` against `comfortable_wpm`; too-little-speech below 10
+    words or 5 s of speech."""
     long_pause_seconds: float = Field(gt=0)
     """A silence between two words at least this long counts as a long pause."""
     long_pauses: int = Field(ge=0)
@@ -153,9 +159,16 @@ class SpokenDelivery(_Model):
     """Language the transcriber heard (ISO 639-1)."""
     transcriber: str
     """What transcribed it, such as `faster-whisper base (int8)`."""
+    transcript: str = ""
+    """What the transcriber heard, before the candidate corrected anything (recordings joined by blank lines)."""
     audio_files: list[str] = Field(default_factory=list)
     """The recordings kept with the session (only when the candidate chose to keep them), relative to the
     sessions folder."""
+
+    def unspoken_words(self, word_count: int) -> int:
+        """How many of an answer's `word_count` words were typed rather than spoken (0 when about all were spoken)."""
+        extra = word_count - self.words
+        return extra if extra >= max(5, TYPED_SHARE * word_count) else 0
 
     def describe(self) -> str:
         """Pace and pauses in one line, as the feedback shows them."""
@@ -167,13 +180,14 @@ class SpokenDelivery(_Model):
             else f"no pause of {self.long_pause_seconds:g} s or more"
         )
         pace = {
-            "slow": f"slower than the comfortable {low}-{high}",
-            "comfortable": f"a comfortable pace ({low}-{high})",
-            "fast": f"faster than the comfortable {low}-{high}",
+            "slow": f"{round(self.words_per_minute)} words a minute, slower than the comfortable {low}-{high}",
+            "comfortable": f"{round(self.words_per_minute)} words a minute, a comfortable pace ({low}-{high})",
+            "fast": f"{round(self.words_per_minute)} words a minute, faster than the comfortable {low}-{high}",
+            "too-little-speech": "too little speech to judge the pace",
         }[self.pace]
         return (
-            f"{round(self.words_per_minute)} words a minute, {pace} · {round(self.speaking_seconds)} s of speech "
-            f"in {round(self.duration_seconds)} s of recording · {pauses}"
+            f"{pace} · {round(self.speaking_seconds)} s of speech in {round(self.duration_seconds)} s of recording "
+            f"· {pauses}"
         )
 
 
@@ -215,6 +229,8 @@ class DeliveryMetrics(_Model):
     def time_aloud(self) -> str:
         """The answer's length in time, as shown to the candidate: measured when spoken, else estimated."""
         if self.spoken is not None:
+            if self.spoken.unspoken_words(self.word_count):
+                return f"about {self.speaking_seconds} s aloud ({round(self.spoken.speaking_seconds)} s of it spoken)"
             return f"{self.speaking_seconds} s spoken"
         return f"about {self.speaking_seconds} s aloud"
 

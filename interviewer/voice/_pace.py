@@ -8,8 +8,9 @@ from collections.abc import Sequence
 from ..models import SpokenDelivery
 from ..models._feedback import Pace
 from ._base import Transcript
+from ._wer import word_error_counts
 
-__all__ = ["COMFORTABLE_WPM", "LONG_PAUSE_SECONDS", "combine_speech", "measure_speech"]
+__all__ = ["COMFORTABLE_WPM", "LONG_PAUSE_SECONDS", "STILL_SPOKEN", "combine_speech", "measure_speech", "still_spoken"]
 
 COMFORTABLE_WPM = (120, 160)
 """Words a minute most listeners find comfortable in an interview: below sounds hesitant, above rushed."""
@@ -20,9 +21,15 @@ LONG_PAUSE_SECONDS = 2.0
 _STUCK_SECONDS = 5.0
 """A silence this long sounds like being stuck, whatever the reason."""
 
+MIN_PACE_WORDS = 10
+MIN_PACE_SECONDS = 5.0
+"""Below either, a rate says nothing: one word timed at 0.1 s is not 600 words a minute."""
 
-def _pace(wpm: float) -> Pace:
+
+def _pace(wpm: float, words: int, speaking: float) -> Pace:
     low, high = COMFORTABLE_WPM
+    if words < MIN_PACE_WORDS or speaking < MIN_PACE_SECONDS:
+        return "too-little-speech"
     if wpm < low:
         return "slow"
     return "fast" if wpm > high else "comfortable"
@@ -65,9 +72,10 @@ def _finish(
     language: str,
     transcriber: str,
     audio_files: Sequence[str],
+    transcript: str,
 ) -> SpokenDelivery:
     wpm = words * 60 / speaking if speaking > 0 else 0.0
-    pace = _pace(wpm)
+    pace = _pace(wpm, words, speaking)
     return SpokenDelivery(
         recordings=recordings,
         duration_seconds=round(duration, 2),
@@ -83,6 +91,7 @@ def _finish(
         language=language,
         transcriber=transcriber,
         audio_files=list(audio_files),
+        transcript=transcript,
     )
 
 
@@ -101,7 +110,24 @@ def measure_speech(transcript: Transcript, *, transcriber: str, audio_file: str 
         language=transcript.language,
         transcriber=transcriber,
         audio_files=[audio_file] if audio_file else [],
+        transcript=transcript.text.strip(),
     )
+
+
+STILL_SPOKEN = 0.5
+"""A text still is a recording's transcript while it keeps at least this share of the transcript's words, in
+order: corrections and additions keep it; typing or pasting over it does not."""
+
+
+def still_spoken(spoken: SpokenDelivery, text: str) -> bool:
+    """Whether `text` is still (a corrected or extended) transcript of the recording `spoken` measures."""
+    if not spoken.transcript.strip():
+        return bool(text.strip())
+    counts = word_error_counts(spoken.transcript, text)
+    if not counts.reference_words:
+        return False
+    kept = counts.reference_words - counts.substitutions - counts.deletions
+    return kept / counts.reference_words >= STILL_SPOKEN
 
 
 def combine_speech(parts: Sequence[SpokenDelivery | None]) -> SpokenDelivery | None:
@@ -121,4 +147,5 @@ def combine_speech(parts: Sequence[SpokenDelivery | None]) -> SpokenDelivery | N
         language=spoken[0].language,
         transcriber=spoken[0].transcriber,
         audio_files=[f for p in spoken for f in p.audio_files],
+        transcript="\n\n".join(p.transcript for p in spoken if p.transcript),
     )

@@ -122,7 +122,11 @@ def measure_delivery(
     return DeliveryMetrics(
         word_count=word_count,
         sentence_count=len(sentences),
-        speaking_seconds=round(spoken.speaking_seconds if spoken else word_count * 60 / WORDS_PER_MINUTE),
+        speaking_seconds=round(
+            spoken.speaking_seconds + spoken.unspoken_words(word_count) * 60 / WORDS_PER_MINUTE
+            if spoken
+            else word_count * 60 / WORDS_PER_MINUTE
+        ),
         filler_words=_ranked(fillers),
         filler_rate=round(100 * sum(fillers.values()) / word_count, 1) if word_count else 0.0,
         hedges=_ranked(count_phrases(lowered, HEDGES)),

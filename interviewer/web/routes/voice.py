@@ -16,14 +16,13 @@ from starlette.exceptions import HTTPException
 
 from ...exceptions import AudioError, AudioProblem, InterviewerError, SessionError, SessionLocked, UserError
 from ...interview import Interview
-from ...voice import SpokenAnswer, combine_speech, transcribe_answer
+from ...voice import SpokenAnswer, transcribe_answer
 from .._open import OpenElsewhere, OpenSession
 from .._state import WebState, get_state
 from .._voice import (
     MAX_UPLOAD_BYTES,
     MEDIA_TYPES,
     audio_extension,
-    held_for,
     kept_name,
     recording_token,
     sentence,
@@ -92,7 +91,6 @@ def _hold(
     slot: Slot,
     answer: SpokenAnswer,
     text: str,
-    token: str,
     keep: tuple[bytes, str] | None,
 ) -> dict[str, Any]:
     """Put the transcript in the answer box (after what is there) and hold its measure with the draft."""
@@ -105,8 +103,6 @@ def _hold(
         question = interview.session.current_question_id
         if opened.grading or question is None or _slot(interview) != slot:
             raise _Moved(answer.text)
-        box = text.rstrip()
-        previous = held_for(interview, token) if box.strip() else None  # the box holds an earlier transcript
         spoken = answer.spoken
         kept = None
         warning = None
@@ -118,9 +114,8 @@ def _hold(
                 warning = f"Your recording could not be kept with the session ({exc}); the transcript is here."
             else:
                 spoken = spoken.model_copy(update={"audio_files": [kept]})
-        held = combine_speech([previous, spoken])
-        full = f"{box}\n\n{answer.text}" if box.strip() else answer.text
-        interview.hold_recording(full, held)
+        full = interview.add_recording(text, answer.text, spoken)
+        held = interview.held_recording
     assert held is not None
     return {
         "text": full,
@@ -151,7 +146,6 @@ async def recording(request: Request, state: Web, session_id: str, tab: Tab = No
         async with request.form(max_files=1, max_fields=4) as form:
             upload = form.get("audio")
             text = form.get("text")
-            token = form.get("recorded")
             keep = form.get("keep") == "on"
             if not isinstance(upload, UploadFile):
                 return _error(400, "The upload holds no recording: record again.", AudioProblem.EMPTY.value)
@@ -183,7 +177,6 @@ async def recording(request: Request, state: Web, session_id: str, tab: Tab = No
             slot,
             answer,
             text if isinstance(text, str) else "",
-            token if isinstance(token, str) else "",
             (data, extension) if keep else None,
         )
     except _Moved as moved:
