@@ -238,7 +238,7 @@ def test_a_silent_recording_is_one_message_and_the_box_is_untouched(silent: Brow
     box.fill("Typed before recording")
     expect(page.get_by_text("Draft saved")).to_be_visible()
     page.get_by_role("button", name="Record your answer").click()
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(3000)  # longer than MIN_SECONDS: a short one is "cut off"
     page.get_by_role("button", name="Stop recording").click()
     expect(page.get_by_role("alert")).to_have_text(re.compile("^No speech found in your recording"), timeout=60_000)
     expect(box).to_have_value("Typed before recording")
