@@ -134,7 +134,8 @@ def test_the_llm_grader_reports_the_measured_pace_too(corpus: Corpus) -> None:
     spoken = spoken_at(40.0, words=60)
     fake = FakeLLM(handler=judge_everything(status="covered", score=4, quote="RICE"))
     feedback = LLMGrader(fake.llm_client()).grade(GradeRequest(role.role, q, role.rubric(q.id), ANSWER, spoken=spoken))
-    assert feedback.grader == "llm" and feedback.delivery.spoken == spoken
+    assert feedback.grader == "llm" and feedback.delivery.spoken is not None
+    assert feedback.delivery.spoken.speaking_seconds == spoken.speaking_seconds
     assert feedback.delivery.speaking_seconds == 40
 
 
@@ -157,7 +158,7 @@ def test_the_engine_keeps_a_recordings_measure_through_a_follow_up_and_a_resume(
     step = again.submit(REPLY, spoken=reply)
     assert step.feedback is not None
     spoken = step.feedback.delivery.spoken
-    assert spoken is not None and spoken.recordings == 2 and spoken.words == 55
+    assert spoken is not None and spoken.recordings == 2 and spoken.words == step.feedback.delivery.word_count
     assert step.feedback.delivery.speaking_seconds == round(first.speaking_seconds + reply.speaking_seconds)
     saved = store.load(again.session.id)
     turn = saved.turns[0]
@@ -376,3 +377,27 @@ def test_too_little_speech_gets_no_pace_and_no_advice_on_it(words: list[tuple[st
     spoken = measure_speech(transcript(words, duration=2.0), transcriber="t")
     assert spoken.pace == "too-little-speech" and spoken.advice == []
     assert "too little speech to judge the pace" in spoken.describe() and "words a minute" not in spoken.describe()
+
+
+def test_long_pauses_do_not_make_the_talking_look_slow() -> None:
+    # 40 words at 150 a minute with 3, 6 and 8 s of silence between them: the talking is 150, not ~100.
+    spoken = measure_speech(evenly(40, 150.0, pauses={9: 3.0, 19: 6.0, 29: 8.0}), transcriber="t")
+    assert spoken.long_pauses == 3 and spoken.paused_seconds == pytest.approx(17.0 + 3 * 0.12, abs=0.05)
+    assert spoken.words_per_minute == pytest.approx(150, rel=0.06) and spoken.pace == "comfortable"
+    assert "of it in long pauses" in spoken.describe()
+    assert any("stuck" in a for a in spoken.advice)  # the 8 s silence is still advice
+
+
+def test_the_rate_is_over_the_answers_words_as_graded(corpus: Corpus, grader: OfflineGrader) -> None:
+    """Corrected, the transcript has the count shown beside the rate ("108 words ... 164 words a minute" was
+    a contradiction: 114 words were heard)."""
+    role = corpus.role("dpo")
+    q = role.question("dpo-prioritise-urgent")
+    words = len(ANSWER.split())
+    heard = spoken_at(30.0, words=words + 4, transcript=ANSWER)  # the transcriber split a few words
+    feedback = grader.grade(GradeRequest(role.role, q, role.rubric(q.id), ANSWER, spoken=heard))
+    spoken = feedback.delivery.spoken
+    assert spoken is not None and spoken.words == feedback.delivery.word_count
+    assert spoken.words_per_minute == pytest.approx(
+        spoken.words * 60 / (spoken.speaking_seconds - spoken.paused_seconds), abs=0.1
+    )

@@ -182,7 +182,8 @@ def test_the_interview_page_has_a_record_button_and_the_microphone_policy(web: W
 def test_a_recording_is_held_as_the_draft_and_graded_with_its_pace(web: Web) -> None:
     words = len(SPOKEN.split())
     measured = (words - 1) * 60 / WPM + 0.8 * 60 / WPM + 2.5  # first word to last, the 2.5 s pause included
-    wpm = round(words * 60 / measured)
+    paused = 2.5 + 0.2 * 60 / WPM  # the long pause (its gap includes the usual one between words)
+    wpm = round(words * 60 / (measured - paused))  # the rate while talking
     sid, tab = web.start()
     r = web.record(sid, tab, tone_wav(30.0))
     assert r.status_code == 200, r.text
@@ -203,7 +204,9 @@ def test_a_recording_is_held_as_the_draft_and_graded_with_its_pace(web: Web) -> 
     turn = web.session(sid).turns[0]
     assert turn.answer == corrected and turn.feedback is not None
     delivery = turn.feedback.delivery
-    assert delivery.spoken is not None and round(delivery.spoken.words_per_minute) == wpm
+    assert delivery.spoken is not None and delivery.spoken.words == delivery.word_count
+    wpm = round(delivery.word_count * 60 / (measured - paused))  # over the corrected answer's words
+    assert round(delivery.spoken.words_per_minute) == wpm
     assert delivery.speaking_seconds == round(measured) != round(words * 60 / 140)  # not the typed estimate
     feedback = web.client.get(r.headers["location"]).text
     assert f"{wpm} words a minute" in feedback and "1 pause of 2 s or more, longest 2.6 s" in feedback

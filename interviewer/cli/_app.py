@@ -329,7 +329,7 @@ def practice(
         seed=seed,
         grader=setup.grader.name,
         model=setup.settings.model,
-        follow_ups=1 if follow_ups is None else follow_ups,
+        follow_ups=(0 if recordings is not None else 1) if follow_ups is None else follow_ups,
     )
     with setup, LineSource.open(answers, console) as source:
         interview, plan = Interview.start(

@@ -141,7 +141,8 @@ class SpokenDelivery(_Model):
     words: int = Field(ge=0)
     """Words the transcriber heard."""
     words_per_minute: float = Field(ge=0)
-    """Speaking rate: `words` over `speaking_seconds`."""
+    """Speaking rate: `words` over `speaking_seconds` less `paused_seconds` (how fast the candidate talks while
+    talking; the long pauses are reported on their own)."""
     comfortable_wpm: tuple[int, int] = (120, 160)
     """The range of rates most listeners find comfortable in an interview."""
     pace: Pace
@@ -153,6 +154,8 @@ class SpokenDelivery(_Model):
     """Silences between words of at least `long_pause_seconds`."""
     longest_pause_seconds: float = Field(ge=0)
     """The longest silence between two words."""
+    paused_seconds: float = Field(default=0, ge=0)
+    """Time spent in the long pauses, together."""
     advice: list[str] = Field(default_factory=list)
     """What to change in how it sounded (pace, long silences); empty when nothing needs changing."""
     language: str
@@ -185,10 +188,10 @@ class SpokenDelivery(_Model):
             "fast": f"{round(self.words_per_minute)} words a minute, faster than the comfortable {low}-{high}",
             "too-little-speech": "too little speech to judge the pace",
         }[self.pace]
-        return (
-            f"{pace} · {round(self.speaking_seconds)} s of speech in {round(self.duration_seconds)} s of recording "
-            f"· {pauses}"
-        )
+        span = f"{round(self.speaking_seconds)} s from the first word to the last"
+        if self.paused_seconds:
+            span += f" ({round(self.paused_seconds)} s of it in long pauses)"
+        return f"{pace} · {span}, in {round(self.duration_seconds)} s of recording · {pauses}"
 
 
 class DeliveryMetrics(_Model):

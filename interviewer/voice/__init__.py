@@ -11,7 +11,7 @@ time instead of the estimate. This package imports without the extra; transcribi
 from ._audio import FORMATS, MAX_SECONDS, Recording, decode
 from ._base import SAMPLE_RATE, Samples, SpokenWord, Transcriber, Transcript
 from ._model import MODEL_ENV, VOICE_INSTALL, bundled_model_dir, model_dir, voice_available
-from ._pace import COMFORTABLE_WPM, LONG_PAUSE_SECONDS, combine_speech, measure_speech, still_spoken
+from ._pace import COMFORTABLE_WPM, LONG_PAUSE_SECONDS, combine_speech, measure_speech, still_spoken, with_words
 from ._use import GRADED_LANGUAGES, SpokenAnswer, default_transcriber, transcribe_answer
 from ._whisper import WhisperTranscriber
 
@@ -40,4 +40,5 @@ __all__ = [
     "still_spoken",
     "transcribe_answer",
     "voice_available",
+    "with_words",
 ]

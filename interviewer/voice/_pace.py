@@ -10,7 +10,15 @@ from ..models._feedback import Pace
 from ._base import Transcript
 from ._wer import word_error_counts
 
-__all__ = ["COMFORTABLE_WPM", "LONG_PAUSE_SECONDS", "STILL_SPOKEN", "combine_speech", "measure_speech", "still_spoken"]
+__all__ = [
+    "COMFORTABLE_WPM",
+    "LONG_PAUSE_SECONDS",
+    "STILL_SPOKEN",
+    "combine_speech",
+    "measure_speech",
+    "still_spoken",
+    "with_words",
+]
 
 COMFORTABLE_WPM = (120, 160)
 """Words a minute most listeners find comfortable in an interview: below sounds hesitant, above rushed."""
@@ -69,13 +77,15 @@ def _finish(
     words: int,
     long_pauses: int,
     longest: float,
+    paused: float,
     language: str,
     transcriber: str,
     audio_files: Sequence[str],
     transcript: str,
 ) -> SpokenDelivery:
-    wpm = words * 60 / speaking if speaking > 0 else 0.0
-    pace = _pace(wpm, words, speaking)
+    talking = max(0.0, speaking - paused)
+    wpm = words * 60 / talking if talking > 0 else 0.0
+    pace = _pace(wpm, words, talking)
     return SpokenDelivery(
         recordings=recordings,
         duration_seconds=round(duration, 2),
@@ -87,6 +97,7 @@ def _finish(
         long_pause_seconds=LONG_PAUSE_SECONDS,
         long_pauses=long_pauses,
         longest_pause_seconds=round(longest, 2),
+        paused_seconds=round(paused, 2),
         advice=_advice(wpm, pace, longest, long_pauses),
         language=language,
         transcriber=transcriber,
@@ -100,17 +111,42 @@ def measure_speech(transcript: Transcript, *, transcriber: str, audio_file: str 
     words = transcript.words
     speaking = max(0.0, words[-1].end - words[0].start) if words else 0.0
     gaps = [max(0.0, b.start - a.end) for a, b in itertools.pairwise(words)]
+    long = [g for g in gaps if g >= LONG_PAUSE_SECONDS]
     return _finish(
         recordings=1,
         duration=transcript.duration_seconds,
         speaking=speaking,
         words=len(words),
-        long_pauses=sum(1 for g in gaps if g >= LONG_PAUSE_SECONDS),
+        long_pauses=len(long),
         longest=max(gaps, default=0.0),
+        paused=sum(long),
         language=transcript.language,
         transcriber=transcriber,
         audio_files=[audio_file] if audio_file else [],
         transcript=transcript.text.strip(),
+    )
+
+
+def with_words(spoken: SpokenDelivery, words: int) -> SpokenDelivery:
+    """The same recording's measure with the rate over `words` (the corrected transcript's count, not the heard one).
+
+    The transcriber splits and merges words it mishears ("bank account" heard as "link a manq account"); the
+    answer as graded is the count the candidate sees beside the rate, so the two must agree.
+    """
+    if words == spoken.words:
+        return spoken
+    return _finish(
+        recordings=spoken.recordings,
+        duration=spoken.duration_seconds,
+        speaking=spoken.speaking_seconds,
+        words=words,
+        long_pauses=spoken.long_pauses,
+        longest=spoken.longest_pause_seconds,
+        paused=spoken.paused_seconds,
+        language=spoken.language,
+        transcriber=spoken.transcriber,
+        audio_files=spoken.audio_files,
+        transcript=spoken.transcript,
     )
 
 
@@ -144,6 +180,7 @@ def combine_speech(parts: Sequence[SpokenDelivery | None]) -> SpokenDelivery | N
         words=sum(p.words for p in spoken),
         long_pauses=sum(p.long_pauses for p in spoken),
         longest=max(p.longest_pause_seconds for p in spoken),
+        paused=sum(p.paused_seconds for p in spoken),
         language=spoken[0].language,
         transcriber=spoken[0].transcriber,
         audio_files=[f for p in spoken for f in p.audio_files],

@@ -97,7 +97,7 @@ def transcribe_answer(
             raise AudioError(
                 f"{recording.name} sounds like {_language(transcript.language)} "
                 f"({round(100 * transcript.language_probability)}% sure); spoken answers are transcribed well "
-                f"enough to grade in {allowed} only (docs/voice.md): answer in {allowed}, or type your answer",
+                f"enough to grade in {allowed} only: answer in {allowed}, or type your answer",
                 AudioProblem.LANGUAGE,
             )
         transcript = engine.transcribe(recording.samples, language=likeliest)  # a graded language, misheard

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from ...models import DeliveryMetrics, Ownership, SpokenDelivery, TermCount
+from ...voice import with_words
 from ._quantities import QUANTITY, quantities
 from ._star import ACTION, TIME_MARKER, star_parts
 from ._text import FUNCTION_WORDS, Sentence, count_phrases, normalise_term, split_sentences, term_in, words
@@ -112,6 +113,8 @@ def measure_delivery(
     we_count = sum(
         1 for t in lower_tokens if t in {"we", "us", "our", "ours", "ourselves", "we're", "we've", "we'd", "we'll"}
     )
+    if spoken is not None and not spoken.unspoken_words(word_count):
+        spoken = with_words(spoken, word_count)  # the rate over the words as graded, the count shown beside it
     used: list[str] = []
     seen: set[str] = set()
     for term in [*rubric_terms, *role_terms]:
