@@ -401,3 +401,11 @@ def test_the_rate_is_over_the_answers_words_as_graded(corpus: Corpus, grader: Of
     assert spoken.words_per_minute == pytest.approx(
         spoken.words * 60 / (spoken.speaking_seconds - spoken.paused_seconds), abs=0.1
     )
+
+
+@pytest.mark.parametrize(("wpm", "says"), [(165.0, "just over"), (112.0, "just under")])
+def test_a_rate_just_outside_the_range_is_a_nudge_not_a_verdict(wpm: float, says: str) -> None:
+    # the measure is within 10% of the true rate (docs/voice.md): 165 may really be 150
+    spoken = measure_speech(evenly(60, wpm), transcriber="t")
+    assert spoken.pace in {"fast", "slow"} and len(spoken.advice) == 1
+    assert says in spoken.advice[0] and "fine" in spoken.advice[0]

@@ -43,10 +43,25 @@ def _pace(wpm: float, words: int, speaking: float) -> Pace:
     return "fast" if wpm > high else "comfortable"
 
 
+NEAR_EDGE = 0.1
+"""The measured rate is within 10% of the true one (docs/voice.md, Pace): this close to the range, advice is a
+nudge, and says so."""
+
+
 def _advice(wpm: float, pace: Pace, longest: float, long_pauses: int) -> list[str]:
     low, high = COMFORTABLE_WPM
     out: list[str] = []
-    if pace == "slow":
+    if pace == "slow" and wpm >= low * (1 - NEAR_EDGE):
+        out.append(
+            f"You spoke at {round(wpm)} words a minute, just under the comfortable {low}-{high}: fine, though a "
+            "little more pace would sound surer."
+        )
+    elif pace == "fast" and wpm <= high * (1 + NEAR_EDGE):
+        out.append(
+            f"You spoke at {round(wpm)} words a minute, just over the comfortable {low}-{high}: fine, though a "
+            "breath after each main point would help listeners keep up."
+        )
+    elif pace == "slow":
         out.append(
             f"You spoke at {round(wpm)} words a minute, slower than the {low}-{high} most listeners find "
             "comfortable: know your example's order before you start, so each sentence leads to the next."
