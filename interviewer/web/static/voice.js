@@ -11,6 +11,31 @@
   let recording = null; // {recorder, stream, root, tick, started, limit}
   let busy = false; // recording or transcribing: the answer waits
 
+  // How the microphone is captured: getUserMedia's constraints and MediaRecorder's bitrate. Measured with
+  // benchmarks/voice_browser.py (docs/voice.md, "Through the browser": 8 espeak answers, 322 words, played
+  // through Chromium's fake microphone), pooled WER: the WAV file itself 9.6%; {audio: true} (the browser's
+  // noise suppression, echo cancellation and auto gain all on) 12.1% at the default bitrate and 12.4% at
+  // 128 kbit/s; all three off 9.3% (8.4% at 128 kbit/s); noise suppression alone off, 128 kbit/s, 9.3%.
+  // Noise suppression is what separates them, so it is off (Whisper copes with noise itself: white noise at
+  // 20 dB SNR costs it about 5 points, docs/voice.md). Echo cancellation stays on: with speakers, "Read the
+  // question aloud" would otherwise be recorded. Auto gain stays on for quiet microphones. Each costs
+  // within the noise here (3 words of 322 between "all off" and this, both at 128 kbit/s; a rerun of one
+  // file moves a few words). 128 kbit/s: 9.6 MB at the 10-minute limit, well under the upload limit; its
+  // own gain is within the noise too. The fake microphone is a file, not a microphone in a room: a noisy
+  // room without the browser's noise suppression was not measured.
+  const CAPTURE = {
+    audio: { echoCancellation: true, noiseSuppression: false, autoGainControl: true },
+    audioBitsPerSecond: 128000,
+  };
+
+  // Test hook, for benchmarks/voice_browser.py only: a script the test injects before the page's own (Playwright's
+  // add_init_script) may set window.interviewerCapture = {audio: ..., audioBitsPerSecond: ...} to compare ways of
+  // capturing. Nothing the server sends sets it.
+  function capture() {
+    const hook = window.interviewerCapture;
+    return hook && typeof hook === "object" ? hook : CAPTURE;
+  }
+
   function recorderRoot() { return document.querySelector("[data-recorder]"); }
   function answerBox() { return document.getElementById("answer"); }
   function recordedField() { return document.querySelector("[data-recorded]"); }
@@ -89,7 +114,7 @@
     say(root, "Asking for the microphone…");
     let stream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true });
+      stream = await navigator.mediaDevices.getUserMedia({ audio: capture().audio });
     } catch (error) {
       button.disabled = false;
       fail(root, microphoneProblem(error));
@@ -98,7 +123,10 @@
     let recorder;
     try {
       const type = chosenType();
-      recorder = type ? new MediaRecorder(stream, { mimeType: type }) : new MediaRecorder(stream);
+      const options = {};
+      if (type) options.mimeType = type;
+      if (capture().audioBitsPerSecond) options.audioBitsPerSecond = capture().audioBitsPerSecond;
+      recorder = new MediaRecorder(stream, options);
     } catch (error) {
       stream.getTracks().forEach(function (t) { t.stop(); });
       button.disabled = false;
