@@ -195,7 +195,7 @@ class WhisperTranscriber:
         self._worker.run(lambda should_stop: self._load())
 
     def close(self) -> None:
-        """Let the model's thread go (the transcriber cannot be used after this; a transcription under way ends)."""
+        """Let the model's thread go (the transcriber cannot be used after this; one under way still finishes)."""
         self._worker.close()
 
     def _load(self) -> Any:
@@ -235,13 +235,13 @@ class WhisperTranscriber:
         )
         segments = []
         pending = iter(pieces)
-        while not should_stop():  # the next step may decode the next 30 s window: stop before it when asked
+        while True:
+            if should_stop():  # the next step may decode the next 30 s window: stop before it when asked
+                raise _Stopped("the transcription was stopped")
             segment = next(pending, None)
             if segment is None:
                 break
             segments.append(segment)
-        else:
-            raise _Stopped("the transcription was stopped")
         words = tuple(
             SpokenWord(
                 w.word.strip(),
