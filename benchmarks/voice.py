@@ -192,7 +192,7 @@ LONG_SECONDS = (120.0, 600.0)
 
 
 def long_answers(data: dict[str, Any], b: Builder, whisper: Whisper, runs: int) -> list[dict[str, Any]]:
-    """Real-time factor of answers of `LONG_SECONDS`, each of different sentences (one voice, whole answers)."""
+    """Real-time factor of answers of up to `LONG_SECONDS`, each of different sentences (one voice, whole answers)."""
     texts = [*data["english"], *data["long"], *(" ".join(parts) for parts in data["pauses"])]
     spoken = [(text, speak(text, voice="en-us", wpm=150)) for text in texts]
     rows = []
@@ -201,7 +201,7 @@ def long_answers(data: dict[str, Any], b: Builder, whisper: Whisper, runs: int) 
         said: list[str] = []
         for text, piece in spoken:  # each piece: 0.3 s of silence, the answer, espeak's own 0.4 s
             if (len(samples) + len(piece)) / RATE > target:
-                break
+                continue  # a shorter one further on may still fit
             samples += piece
             said.append(text)
         reference = " ".join(said)
