@@ -2,6 +2,7 @@
 
     python benchmarks/voice.py                     # the full run: about 8 minutes on 2 cores
     python benchmarks/voice.py --quick             # a subset: about 1 minute
+    python benchmarks/voice.py --long              # only the speed of a 2- and a 10-minute answer: about 5 minutes
     python benchmarks/voice.py --json FILE --workdir DIR --model DIR
 
 Builds a held-out set of spoken answers in a scratch folder (not committed; texts in
@@ -24,6 +25,9 @@ int8, 2 CPU threads, word timestamps, VAD filter):
 - Languages: Spanish, German and French answers: the language detected, its probability, and WER with the
   language detected and with it given.
 - The committed fixtures (tests/fixtures/voice/): WER or the error of each.
+- `--long` instead: the real-time factor of one 2-minute and one 10-minute answer (the longest taken), each
+  made of different sentences (the English answers, the `long` ones and the pause sentences of the YAML, read
+  by one voice, whole answers up to the length), transcribed 3 times: every run, the median, and the WER.
 
 Prints markdown tables and writes every per-file result and the summaries to a JSON file.
 """
@@ -65,6 +69,7 @@ from tools.make_voice_fixtures import (  # noqa: E402
     RATE,
     mix_at_snr,
     noise,
+    silence,
     speak,
     speak_with_pauses,
     write_wav,
@@ -182,15 +187,74 @@ def load_times(model: Path | None, runs: int) -> dict[str, Any]:
     }
 
 
+LONG_SECONDS = (120.0, 600.0)
+"""The long recordings: a long answer, and the longest one taken (`MAX_SECONDS`)."""
+
+
+def long_answers(data: dict[str, Any], b: Builder, whisper: Whisper, runs: int) -> list[dict[str, Any]]:
+    """Real-time factor of answers of up to `LONG_SECONDS`, each of different sentences (one voice, whole answers)."""
+    texts = [*data["english"], *data["long"], *(" ".join(parts) for parts in data["pauses"])]
+    spoken = [(text, speak(text, voice="en-us", wpm=150)) for text in texts]
+    rows = []
+    for target in LONG_SECONDS:
+        samples = silence(0)
+        said: list[str] = []
+        for text, piece in spoken:  # each piece: 0.3 s of silence, the answer, espeak's own 0.4 s
+            if (len(samples) + len(piece)) / RATE > target:
+                continue  # a shorter one further on may still fit
+            samples += piece
+            said.append(text)
+        reference = " ".join(said)
+        path = b.write(f"long_{round(target / 60)}min.wav", samples)
+        heard = []
+        for run in range(runs):
+            before = os.getloadavg()[0]
+            heard.append(whisper.hear(path, "long", reference, run=run))
+            print(f"  {path.name} run {run + 1}: RTF {heard[-1].seconds / heard[-1].duration:.3f}", file=sys.stderr)
+            heard[-1].meta["load_before"], heard[-1].meta["load_after"] = before, os.getloadavg()[0]
+        rtf = [h.seconds / h.duration for h in heard]
+        rows.append({
+            "file": path.name, "seconds": heard[0].duration, "answers": len(said),
+            "words": len(reference.split()), "runs_s": [h.seconds for h in heard], "rtf": rtf,
+            "rtf_median": statistics.median(rtf), "seconds_median": statistics.median(h.seconds for h in heard),
+            "wer": heard[0].wer,
+            "same_text_every_run": len({h.text for h in heard}) == 1,
+            "load_average": [(h.meta["load_before"], h.meta["load_after"]) for h in heard],
+        })  # fmt: skip
+    return rows
+
+
+def print_long(rows: list[dict[str, Any]]) -> None:
+    print("| recording | length | words | transcription, each run | median | real-time factor, median | WER |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        runs = ", ".join(f"{s:.1f}" for s in r["runs_s"])
+        print(
+            f"| {r['file']} ({r['answers']} answers) | {r['seconds'] / 60:.2f} min | {r['words']} | {runs} s | "
+            f"{r['seconds_median']:.1f} s | {r['rtf_median']:.3f} | {100 * r['wer']:.1f}% |"
+        )
+    loads = [x for r in rows for pair in r["load_average"] for x in pair]
+    print(f"\n1-minute load average during the runs: {min(loads):.2f} to {max(loads):.2f} ({os.cpu_count()} cores)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a subset, about a minute")
     parser.add_argument("--json", type=Path, default=None, help="where to write the results (default: workdir)")
     parser.add_argument("--workdir", type=Path, default=None, help="scratch folder for the audio (default: tmp)")
     parser.add_argument("--model", type=Path, default=None, help="a CTranslate2 Whisper folder (default: bundled)")
+    parser.add_argument("--long", action="store_true", help="only the speed of a 2- and a 10-minute answer")
     args = parser.parse_args()
     data = yaml.safe_load((ROOT / "benchmarks/data/voice-answers.yaml").read_text())
     work = args.workdir or Path(tempfile.mkdtemp(prefix="voice-bench-"))
+    if args.long:
+        print(f"building and transcribing in {work}", file=sys.stderr)
+        rows = long_answers(data, Builder(work), Whisper(args.model, 5), runs=3)
+        print_long(rows)
+        out = args.json or work / "voice-bench-long.json"
+        out.write_text(json.dumps({"long": rows}, indent=1) + "\n")
+        print(f"\nresults: {out}")
+        return 0
     quick = args.quick
     english = data["english"][:4] if quick else data["english"]
     fillers = data["fillers"][:2] if quick else data["fillers"]

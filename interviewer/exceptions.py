@@ -178,11 +178,20 @@ class AudioProblem(StrEnum):
 
 
 class AudioError(UserError):
-    """A spoken answer cannot be transcribed; `problem` says why, the message what to do instead."""
+    """A spoken answer cannot be transcribed; `problem` says why, the message what to do instead.
 
-    def __init__(self, message: str, problem: AudioProblem) -> None:
-        super().__init__(message)
+    `str(error)` is the whole line for a terminal, with `file_advice` (what to do with the file, such as
+    the sox command that trims it) after the message; `message` alone is for a front end whose recordings
+    are not files the candidate has (the browser).
+    """
+
+    def __init__(self, message: str, problem: AudioProblem, *, file_advice: str = "") -> None:
+        super().__init__(f"{message}, {file_advice}" if file_advice else message)
+        self.message = message
+        """What is wrong and what to do, without the advice for a file."""
         self.problem = problem
+        self.file_advice = file_advice
+        """What to do with the file itself (empty if nothing more than the message)."""
 
 
 class VoiceUnavailable(UsageError):

@@ -4,7 +4,9 @@ the Whisper model's parts joined and checked, and the message without the voice 
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from interviewer.voice import (
     SAMPLE_RATE,
     SpokenWord,
     Transcript,
+    WhisperTranscriber,
     _model,
     combine_speech,
     measure_speech,
@@ -215,7 +218,7 @@ def test_the_parts_are_joined_once_into_the_cache_and_checked(tmp_path: Path, mo
     said: list[str] = []
     folder = _model.bundled_model_dir(echo=said.append)
     assert (folder / "model.bin").read_bytes() == joined
-    assert {p.name for p in folder.iterdir()} == {"model.bin", *_model._SMALL_FILES}
+    assert {p.name for p in folder.iterdir()} == {"model.bin", "model.bin.verified", *_model._SMALL_FILES}
     assert any("Checked: SHA-256" in line for line in said)
     said.clear()
     assert _model.bundled_model_dir(echo=said.append) == folder and said == []  # once
@@ -240,8 +243,11 @@ def test_missing_parts_say_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 def test_another_model_folder_must_hold_a_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(_model.MODEL_ENV, str(tmp_path))
-    with pytest.raises(UsageError, match=r"INTERVIEWER_WHISPER_MODEL=.* \(no model.bin in it\)"):
+    with pytest.raises(UsageError, match=r"INTERVIEWER_WHISPER_MODEL=.* \(no model.bin in it\)") as caught:
         _model.model_dir()
+    assert "--whisper-model" not in str(caught.value)  # there is no such option
+    with pytest.raises(UsageError, match=r"the Whisper model folder .* \(no model.bin in it\)"):
+        _model.model_dir(tmp_path / "other")
     (tmp_path / "model.bin").write_bytes(b"x")
     assert _model.model_dir() == tmp_path
 
@@ -409,3 +415,220 @@ def test_a_rate_just_outside_the_range_is_a_nudge_not_a_verdict(wpm: float, says
     spoken = measure_speech(evenly(60, wpm), transcriber="t")
     assert spoken.pace in {"fast", "slow"} and len(spoken.advice) == 1
     assert says in spoken.advice[0] and "fine" in spoken.advice[0]
+
+
+# -- the cached model is hashed once, then known by its stamp ---------------------------------------------------
+
+
+def test_a_cached_model_of_the_right_size_and_other_bytes_is_joined_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    joined = fake_parts(tmp_path, monkeypatch)
+    folder = _model.bundled_model_dir()
+    model = folder / "model.bin"
+    model.write_bytes(bytes(len(joined)))  # same size, other bytes
+    said: list[str] = []
+    assert _model.bundled_model_dir(echo=said.append) == folder
+    assert model.read_bytes() == joined
+    assert any("does not match its pinned SHA-256" in line for line in said)
+    assert any("Checked: SHA-256" in line for line in said)
+
+
+def test_a_cached_model_is_hashed_once_then_known_by_its_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_parts(tmp_path, monkeypatch)
+    folder = _model.bundled_model_dir()
+    (folder / "model.bin.verified").unlink()  # a cache joined before the stamp existed
+    hashed: list[Path] = []
+    real = _model._sha256
+
+    def counted(path: Path) -> str:
+        hashed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(_model, "_sha256", counted)
+    for _ in range(3):
+        assert _model.bundled_model_dir() == folder
+    assert hashed == [folder / "model.bin"]  # once: then the stamp (hash, size, mtime) says it is unchanged
+    stamp = json.loads((folder / "model.bin.verified").read_text())
+    assert stamp["sha256"] == _model._MODEL_SHA256 and stamp["size"] == _model._MODEL_SIZE
+
+
+def test_a_damaged_cached_model_without_the_parts_is_deleted_and_says_how_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    joined = fake_parts(tmp_path, monkeypatch)
+    folder = _model.bundled_model_dir()
+    model = folder / "model.bin"
+    model.write_bytes(joined[::-1])  # the size of the stamp, not its bytes (and a newer mtime)
+    monkeypatch.setattr(_model, "_part_data", lambda package: None)
+    with pytest.raises(
+        VoiceUnavailable, match=r"did not match its pinned SHA-256 and was deleted.*interviewer\[voice\]"
+    ):
+        _model.bundled_model_dir()
+    assert not model.exists() and not (folder / "model.bin.verified").exists()
+
+
+def test_the_transcriber_is_named_after_the_model_it_uses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from interviewer.voice import WhisperTranscriber
+
+    monkeypatch.delenv(_model.MODEL_ENV, raising=False)
+    assert WhisperTranscriber().name == "faster-whisper base (int8)"
+    folder = tmp_path / "faster-whisper-large-v3"
+    monkeypatch.setenv(_model.MODEL_ENV, str(folder))
+    assert WhisperTranscriber().name == "faster-whisper faster-whisper-large-v3 (int8)"
+    assert WhisperTranscriber(tmp_path / "small.en", compute_type="float32").name == "faster-whisper small.en (float32)"
+
+
+@pytest.mark.parametrize("error", [RuntimeError("File model.bin is incomplete"), ValueError("bad"), OSError("gone")])
+def test_a_model_folder_that_does_not_load_is_one_line_saying_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> None:
+    import types
+
+    from interviewer.voice import WhisperTranscriber
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", types.SimpleNamespace(WhisperModel=fails))
+    (tmp_path / "model.bin").write_bytes(b"x")
+    monkeypatch.setenv(_model.MODEL_ENV, str(tmp_path))
+    whisper = WhisperTranscriber()
+    try:
+        with pytest.raises(UsageError, match=rf"INTERVIEWER_WHISPER_MODEL={tmp_path} does not load.*\({error}\)"):
+            whisper.load()
+        with pytest.raises(UsageError, match=r"unset INTERVIEWER_WHISPER_MODEL"):  # and again: nothing half-loaded
+            whisper.transcribe(np.zeros(SAMPLE_RATE, dtype=np.float32))
+    finally:
+        whisper.close()
+
+
+def test_the_bundled_model_that_does_not_load_says_to_delete_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import types
+
+    from interviewer.voice import WhisperTranscriber
+
+    def fails(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("Unsupported model binary version")
+
+    fake_parts(tmp_path, monkeypatch)
+    monkeypatch.delenv(_model.MODEL_ENV, raising=False)
+    monkeypatch.setitem(sys.modules, "faster_whisper", types.SimpleNamespace(WhisperModel=fails))
+    whisper = WhisperTranscriber()
+    try:
+        with pytest.raises(UsageError, match=r"the Whisper model in .*whisper does not load.*delete that folder"):
+            whisper.load()
+    finally:
+        whisper.close()
+
+
+@pytest.mark.voice
+def test_a_damaged_model_file_is_a_clear_error_not_a_traceback(tmp_path: Path) -> None:
+    """CTranslate2 itself on a model.bin cut short: its RuntimeError becomes the one line."""
+    pytest.importorskip("faster_whisper")
+    from interviewer.voice import WhisperTranscriber
+
+    (tmp_path / "model.bin").write_text("x")
+    whisper = WhisperTranscriber(tmp_path)
+    try:
+        with pytest.raises(UsageError, match=rf"the Whisper model folder {tmp_path} does not load .*incomplete"):
+            whisper.load()
+    finally:
+        whisper.close()
+
+
+# -- the transcriber's thread: it never holds up the end of the process --------------------------------------
+
+
+class SlowModel:
+    """A stand-in for WhisperModel whose transcription yields a segment per `step` seconds, for `windows` steps."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        self.windows, self.step = 50, 0.1
+        self.decoded = 0
+
+    def transcribe(self, samples: object, **kwargs: object) -> tuple[object, object]:
+        import time
+        import types
+
+        def segments() -> Iterator[object]:
+            for i in range(self.windows):
+                time.sleep(self.step)
+                self.decoded += 1
+                yield types.SimpleNamespace(text=f"w{i}", words=[])
+
+        info = types.SimpleNamespace(language="en", language_probability=1.0, all_language_probs=[])
+        return segments(), info
+
+
+def slow_whisper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[WhisperTranscriber, SlowModel]:
+    import types
+
+    models: list[SlowModel] = []
+
+    def make(*args: object, **kwargs: object) -> SlowModel:
+        models.append(SlowModel())
+        return models[-1]
+
+    monkeypatch.setitem(sys.modules, "faster_whisper", types.SimpleNamespace(WhisperModel=make))
+    (tmp_path / "model.bin").write_bytes(b"x")
+    whisper = WhisperTranscriber(tmp_path)
+    whisper.load()
+    return whisper, models[0]
+
+
+def test_a_transcription_whose_caller_gave_up_stops_at_its_next_window(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while waiting for a long recording: the model stops at the next window, the thread is free."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from interviewer.voice import transcribing
+
+    whisper, model = slow_whisper(tmp_path, monkeypatch)
+    samples = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    threading.Timer(0.35, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C, 0.35 s in
+    with pytest.raises(KeyboardInterrupt):
+        whisper.transcribe(samples)
+    assert transcribing()
+    deadline = time.monotonic() + 2
+    while transcribing() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not transcribing() and model.decoded < 10  # stopped after a window or so, not all 50
+    model.windows = 2
+    assert whisper.transcribe(samples).text == "w0 w1"
+    whisper.close()
+
+
+def test_the_model_thread_does_not_hold_up_the_exit(tmp_path: Path) -> None:
+    """The process ends while a (fake) model transcribes on the thread: at once, quietly, and only once the
+    model is between two windows (a real CTranslate2 crashes a process that ends while it computes)."""
+    import subprocess
+
+    script = f"""
+import sys, threading, time, types
+import numpy as np
+from pathlib import Path
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+import test_voice
+sys.modules["faster_whisper"] = types.SimpleNamespace(WhisperModel=test_voice.SlowModel)
+from interviewer.voice import WhisperTranscriber, transcribing
+Path({str(tmp_path)!r}, "model.bin").write_bytes(b"x")
+whisper = WhisperTranscriber({str(tmp_path)!r})
+threading.Thread(target=whisper.transcribe, args=(np.zeros(16000, dtype=np.float32),), daemon=True).start()
+while not transcribing():
+    time.sleep(0.01)
+time.sleep(0.2)
+print("exiting", flush=True)
+"""
+    import time
+
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0 and done.stdout == "exiting\n" and done.stderr == "", done.stderr
+    assert time.monotonic() - started < 3  # not the 5 s the 50 windows take

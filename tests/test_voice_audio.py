@@ -7,17 +7,28 @@ sox; manifest.json says what each one holds). The bounds come from benchmarks/vo
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from _voice_audio import FIXTURES, long_wav, manifest
 
 from interviewer.exceptions import AudioError, AudioProblem
-from interviewer.voice import LONG_PAUSE_SECONDS, SpokenAnswer, WhisperTranscriber, transcribe_answer, voice_available
+from interviewer.voice import (
+    LONG_PAUSE_SECONDS,
+    SpokenAnswer,
+    WhisperTranscriber,
+    decode,
+    transcribe_answer,
+    voice_available,
+)
 from interviewer.voice._wer import word_error_rate
 
 pytestmark = pytest.mark.voice
@@ -34,12 +45,17 @@ NOISY_WER = 0.35
 
 
 @pytest.fixture(scope="module")
-def whisper() -> WhisperTranscriber:
+def decodes() -> None:
+    """The voice extra (PyAV decodes, faster-whisper transcribes); skipped without it, except in CI."""
     if not voice_available():
         message = "the voice extra is not installed (pip install -e '.[voice]')"
         if os.environ.get("INTERVIEWER_REQUIRE_VOICE"):
             pytest.fail(message)  # CI installs it, so there it must run
         pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def whisper(decodes: None) -> WhisperTranscriber:
     transcriber = WhisperTranscriber()
     transcriber.load()
     return transcriber
@@ -143,9 +159,117 @@ def test_the_english_recordings_together_are_within_the_pooled_bound(whisper: Wh
 
 def test_a_twenty_minute_recording_is_refused_quickly(tmp_path: Path, whisper: WhisperTranscriber) -> None:
     path = long_wav(tmp_path / "meeting.wav", 20)
+    started = time.monotonic()
     with pytest.raises(AudioError, match=r"longer than 10 minutes.*trim") as caught:
         transcribe_answer(path, whisper)
+    assert time.monotonic() - started < 10
     assert caught.value.problem is AudioProblem.TOO_LONG
+    # The terminal's line says how to trim the file; `message`, for the browser, has no file to trim.
+    assert "sox meeting.wav short.wav trim 0 3:00" in str(caught.value)
+    assert caught.value.message.endswith("record a shorter one") and "sox" not in caught.value.message
+    assert str(caught.value) == f"{caught.value.message}, {caught.value.file_advice}"
+
+
+# -- what decode opens: files only, one stream --------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("decodes")
+def test_a_pipe_is_not_a_recording_and_is_never_opened(tmp_path: Path) -> None:
+    fifo = tmp_path / "answer.wav"
+    os.mkfifo(fifo)  # opening it to read would wait for a writer for ever
+    with pytest.raises(AudioError, match=r"answer.wav is not a regular file") as caught:
+        decode(fifo)
+    assert caught.value.problem is AudioProblem.MISSING and "0 bytes" not in str(caught.value)
+    with pytest.raises(AudioError, match=r"/dev/null is not a regular file"):  # a device
+        decode(Path("/dev/null"))
+
+
+@pytest.mark.usefixtures("decodes")
+def test_a_file_that_cannot_be_read_says_permission_denied(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "answer.wav"
+    path.write_bytes((FIXTURES / "en_clean_150.wav").read_bytes())
+    path.chmod(0)
+    if os.geteuid() == 0:  # root reads it anyway: refuse the open as the kernel would for anyone else
+        real = Path.open
+
+        def refused(self: Path, *args: Any, **kwargs: Any) -> Any:
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real(self, *args, **kwargs)
+
+        monkeypatch.setattr(Path, "open", refused)
+    with pytest.raises(AudioError) as caught:
+        decode(path)
+    assert str(caught.value) == f"cannot read {path}: permission denied"
+    assert caught.value.problem is AudioProblem.MISSING
+
+
+@pytest.mark.usefixtures("decodes")
+def test_a_file_name_is_a_file_not_an_ffmpeg_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`concat:a.wav|a.wav` is a file name (`practice --answers-audio .` passes names as they are), not
+    FFmpeg's concat protocol, which would decode a.wav twice instead of the file's own bytes."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.wav").write_bytes((FIXTURES / "en_clean_150.wav").read_bytes())
+    crafted = Path("concat:a.wav|a.wav")
+    crafted.write_bytes(b"not audio at all " * 200)
+    with pytest.raises(AudioError, match=r"cannot decode concat:a.wav\|a.wav") as caught:
+        decode(crafted)
+    assert caught.value.problem is AudioProblem.UNREADABLE
+
+
+@pytest.mark.usefixtures("decodes")
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"ffconcat version 1.0\nfile a.wav\nfile a.wav\n",  # FFmpeg's concat script: reads the files it names
+        b"#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:9/answer.ts\n#EXT-X-ENDLIST\n",  # HLS
+    ],
+    ids=["ffconcat", "hls"],
+)
+def test_a_recording_that_names_other_files_or_urls_is_not_audio(
+    content: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the containers of the formats are read, and FFmpeg opens nothing itself: an upload (or a file)
+    that is a playlist or a concat script is refused, not decoded from whatever it points at."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.wav").write_bytes((FIXTURES / "en_clean_150.wav").read_bytes())
+    (tmp_path / "answer.wav").write_bytes(content)
+    for source in (content, Path("answer.wav")):
+        with pytest.raises(AudioError, match=r"cannot decode") as caught:
+            decode(source)
+        assert caught.value.problem is AudioProblem.UNREADABLE
+
+
+def two_tracks(*, speech_first: bool) -> bytes:
+    """Matroska with two audio streams: silence and a tone; the tone's stream is the default one."""
+    import av
+
+    out = io.BytesIO()
+    rate = 16_000
+    tone = (0.3 * np.sin(2 * np.pi * 220 * np.arange(3 * rate) / rate) * 32767).astype("<i2")
+    tracks = [np.zeros_like(tone), tone]
+    if speech_first:
+        tracks.reverse()
+    with av.open(out, "w", format="matroska") as box:
+        streams = [box.add_stream("pcm_s16le", rate=rate) for _ in tracks]
+        for stream, track in zip(streams, tracks, strict=True):
+            stream.layout = "mono"
+            stream.disposition = av.stream.Disposition.default if track is tone else av.stream.Disposition(0)
+        for stream, track in zip(streams, tracks, strict=True):
+            frame = av.AudioFrame.from_ndarray(track.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = 0
+            for packet in [*stream.encode(frame), *stream.encode(None)]:
+                box.mux(packet)
+    return out.getvalue()
+
+
+@pytest.mark.usefixtures("decodes")
+@pytest.mark.parametrize("speech_first", [False, True])
+def test_of_several_audio_streams_the_best_is_decoded(speech_first: bool) -> None:
+    """Not the first one: a silent first track (a muted commentary) would be refused as silence."""
+    recording = decode(two_tracks(speech_first=speech_first))
+    assert float(np.sqrt(np.mean(recording.samples**2))) > 0.1
 
 
 # -- the terminal -------------------------------------------------------------------------------------------
@@ -201,3 +325,52 @@ def test_practice_answers_from_a_folder_and_stops_saved_at_a_bad_recording(
     report = json.loads(cli("report", rows[0]["id"], "--format", "json", home=tmp_path).stdout)
     graded = [t for t in report["turns"] if t.get("feedback")]
     assert graded[0]["feedback"]["delivery"]["spoken"]["recordings"] == 1
+
+
+def test_ctrl_c_during_a_long_transcription_ends_at_once_saved(tmp_path: Path, whisper: WhisperTranscriber) -> None:
+    """As a terminal's Ctrl-C (SIGINT to the process group) while a 2-minute recording is transcribed: the
+    resume line, exit 130, within seconds (it waited 55 s for the transcription), and no crash of CTranslate2
+    (which a process ending while it computes gets: a segmentation fault or "terminate called ...")."""
+    import signal
+    import threading
+
+    folder = tmp_path / "answers"
+    folder.mkdir()
+    long_wav(folder / "01.wav", 2, source=FIXTURES / "en_clean_150.wav")
+    env = {**os.environ, "INTERVIEWER_HOME": str(tmp_path), "COLUMNS": "200", "PYTHONUNBUFFERED": "1"}
+    command = [sys.executable, "-m", "interviewer", "practice", "--role", "dpo", "-n", "1", "--follow-ups", "0"]
+    process = subprocess.Popen(
+        [*command, "--answers-audio", str(folder)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True,
+    )  # fmt: skip
+    lines: list[str] = []
+    asked = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if "Question 1 of 1" in line:
+                asked.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        assert asked.wait(120), "".join(lines)
+        time.sleep(1.5)  # decoded; the model is on its first window
+        os.killpg(process.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        code = process.wait(60)
+        took = time.monotonic() - interrupted
+    finally:
+        if process.poll() is None:
+            process.kill()
+        reader.join(5)
+        assert process.stdout is not None
+        process.stdout.close()
+    out = "".join(lines)
+    assert code == 130, out
+    assert took < 5, f"{took:.1f} s after Ctrl-C"
+    assert "Interrupted. Every answer graded so far is saved." in out and "interviewer resume" in out
+    for crash in ("Traceback", "terminate called", "Segmentation", "Aborted", "core dumped"):
+        assert crash not in out

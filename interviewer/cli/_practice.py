@@ -6,12 +6,12 @@ from rich.console import Console
 from rich.text import Text
 
 from ..interview import Interview
-from ..models import FollowUp, Question
+from ..models import FollowUp, Question, SpokenDelivery
 from ._input import COMMAND_HELP, Command, LineSource, parse_command
 from ._progress import model_status
 from ._render import render_feedback, render_follow_up, render_hint, render_question, render_report
 
-__all__ = ["EXIT_INTERRUPTED", "finish", "run_practice"]
+__all__ = ["EXIT_INTERRUPTED", "finish", "interrupted", "run_practice", "submit_answer"]
 
 EXIT_INTERRUPTED = 130
 _HOW_TO_ANSWER = (
@@ -50,11 +50,15 @@ def run_practice(interview: Interview, source: LineSource, console: Console) -> 
         if unfinished.strip() and not interview.finished:  # the line typed without Enter: keep it too
             interview.save_draft("\n".join(part for part in (interview.draft_text, unfinished) if part))
         if source.keeps_unfinished_line:
-            console.print("[yellow]Interrupted.[/] Everything you typed is saved, the unfinished line too.")
-        else:
-            console.print("[yellow]Interrupted.[/] Everything you typed up to your last Enter is saved.")
-        _resume_note(console, interview)
-        return EXIT_INTERRUPTED
+            return interrupted(interview, console, "Everything you typed is saved, the unfinished line too.")
+        return interrupted(interview, console, "Everything you typed up to your last Enter is saved.")
+
+
+def interrupted(interview: Interview, console: Console, saved: str) -> int:
+    """After Ctrl-C: what is saved and how to resume; the exit code."""
+    console.print(f"[yellow]Interrupted.[/] {saved}")
+    _resume_note(console, interview)
+    return EXIT_INTERRUPTED
 
 
 def _loop(interview: Interview, source: LineSource, console: Console) -> int:
@@ -81,7 +85,7 @@ def _answer(interview: Interview, question: Question, source: LineSource, consol
         if line is None:  # end of input: submit what is there, otherwise stop (saved)
             if not lines:
                 return "quit"
-            if _submit(interview, "\n".join(lines), console) is None:
+            if submit_answer(interview, "\n".join(lines), console) is None:
                 return "next"
             return "quit"  # a follow-up is open but the input has ended: it waits, saved, for `resume`
         command = parse_command(line)
@@ -108,7 +112,7 @@ def _answer(interview: Interview, question: Question, source: LineSource, consol
             return "quit"
         elif command is Command.done or not line.strip():
             if lines:
-                follow_up = _submit(interview, "\n".join(lines), console)
+                follow_up = submit_answer(interview, "\n".join(lines), console)
                 if follow_up is None:
                     return "next"
                 lines = []
@@ -119,10 +123,12 @@ def _answer(interview: Interview, question: Question, source: LineSource, consol
             interview.save_draft("\n".join(lines))
 
 
-def _submit(interview: Interview, text: str, console: Console) -> FollowUp | None:
-    """Grade; show the follow-up question or the feedback. Returns the follow-up, if one was asked."""
+def submit_answer(
+    interview: Interview, text: str, console: Console, *, spoken: SpokenDelivery | None = None
+) -> FollowUp | None:
+    """Grade (with `spoken`, a recording's measure); show the follow-up or the feedback. Returns the follow-up."""
     with model_status(console, "Thinking about your answer…"):
-        step = interview.submit(text)
+        step = interview.submit(text, spoken=spoken)
     if step.follow_up is not None:
         console.print(render_follow_up(step.follow_up))
         return step.follow_up

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rich.console import Console
@@ -10,8 +11,8 @@ from rich.text import Text
 from ..exceptions import AudioError, UsageError
 from ..interview import Interview
 from ..voice import FORMATS, SpokenAnswer, transcribe_answer
-from ._practice import finish
-from ._render import render_feedback, render_follow_up, render_question
+from ._practice import finish, interrupted, submit_answer
+from ._render import render_follow_up, render_question
 
 __all__ = ["AUDIO_SUFFIXES", "audio_files", "run_audio_practice", "transcribe_for_cli"]
 
@@ -30,10 +31,27 @@ def transcribe_for_cli(path: Path, console: Console) -> SpokenAnswer:
 
 
 def audio_files(folder: Path) -> list[Path]:
-    """The recordings in `folder`, in name order: one per answer or follow-up reply."""
+    """The recordings in `folder`, in natural name order (2.wav before 10.wav): one per answer or follow-up reply.
+
+    Anything else in the folder but hidden files (another kind of file, a folder, a broken link) is refused,
+    named: skipping it would move every later recording to the wrong question.
+    """
     if not folder.is_dir():
         raise UsageError(f"--answers-audio {folder} is not a folder; give a folder of recordings (01.wav, 02.wav …)")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES)
+    files: list[Path] = []
+    others: list[str] = []
+    for entry in sorted(folder.iterdir(), key=_natural):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_file() and entry.suffix.lower() in AUDIO_SUFFIXES:
+            files.append(entry)
+        else:
+            others.append(f"{entry.name} ({_not_a_recording(entry)})")
+    if others:
+        raise UsageError(
+            f"--answers-audio {folder} holds what is not a recording ({FORMATS}): {', '.join(others)}; left out, "
+            "it would put every later recording on the wrong question: move it out of the folder, or convert it"
+        )
     if not files:
         raise UsageError(
             f"no recordings in {folder}: put one file per answer there ({FORMATS}), named so that they sort in "
@@ -42,9 +60,36 @@ def audio_files(folder: Path) -> list[Path]:
     return files
 
 
+def _natural(path: Path) -> tuple[tuple[int, int | str], ...]:
+    """Sort key: the runs of digits as numbers, the rest by letter (case aside), so 2.wav comes before 10.wav."""
+    parts = re.split(r"(\d+)", path.name.casefold())
+    return (*((0, int(p)) if p.isdigit() else (1, p) for p in parts if p), (1, path.name))
+
+
+def _not_a_recording(entry: Path) -> str:
+    if entry.is_symlink() and not entry.exists():
+        return "a broken link"
+    if entry.is_dir():
+        return "a folder"
+    if not entry.is_file():
+        return "not a regular file"
+    return "another format"
+
+
 def run_audio_practice(interview: Interview, files: list[Path], console: Console) -> int:
-    """Answer each question (and follow-up) with the next recording; stop, saved, when they run out or one fails."""
+    """Answer each question (and follow-up) with the next recording; stop, saved, when they run out or one fails.
+
+    Ctrl-C stops as in `run_practice`: every answer graded so far is saved, and the line says how to resume.
+    """
     queue = list(files)
+    try:
+        return _answer_all(interview, queue, console)
+    except KeyboardInterrupt:
+        console.print()
+        return interrupted(interview, console, "Every answer graded so far is saved.")
+
+
+def _answer_all(interview: Interview, queue: list[Path], console: Console) -> int:
     labels = {c.id: c.label for c in interview.role.role.categories}
     while not interview.finished:
         question = interview.ask()
@@ -64,13 +109,8 @@ def run_audio_practice(interview: Interview, files: list[Path], console: Console
                 console.print(f"[red]error:[/] {exc}", highlight=False, soft_wrap=True)
                 finish(interview, console, stopped=True)
                 return exc.exit_code
-            step = interview.submit(heard.text, spoken=heard.spoken)
-            if step.follow_up is not None:
-                console.print(render_follow_up(step.follow_up))
-                continue
-            if step.feedback is not None:
-                console.print(render_feedback(step.feedback))
-            break
+            if submit_answer(interview, heard.text, console, spoken=heard.spoken) is None:
+                break
     if queue:
         console.print(Text(f"{len(queue)} recording(s) left over: {', '.join(p.name for p in queue)}", style="dim"))
     finish(interview, console, stopped=False)

@@ -5,15 +5,16 @@ with faster-whisper and the bundled Whisper base model (or any `Transcriber`), a
 sounded (`SpokenDelivery`: duration, words a minute, long pauses). Pass its `spoken` to
 `GradeRequest(spoken=...)` or `Interview.submit(text, spoken=...)` and the feedback reports the measured
 time instead of the estimate. This package imports without the extra; transcribing without it raises
-`VoiceUnavailable`, which says what to install. See docs/voice.md.
+`VoiceUnavailable` (`voice_unavailable()` makes it, for a front end to show), which says what to
+install. See docs/voice.md.
 """
 
 from ._audio import FORMATS, MAX_SECONDS, Recording, decode
-from ._base import SAMPLE_RATE, Samples, SpokenWord, Transcriber, Transcript
-from ._model import MODEL_ENV, VOICE_INSTALL, bundled_model_dir, model_dir, voice_available
+from ._base import SAMPLE_RATE, Samples, SpokenWord, Transcriber, Transcript, Warmable
+from ._model import MODEL_ENV, VOICE_INSTALL, bundled_model_dir, model_dir, voice_available, voice_unavailable
 from ._pace import COMFORTABLE_WPM, LONG_PAUSE_SECONDS, combine_speech, measure_speech, still_spoken, with_words
 from ._use import GRADED_LANGUAGES, SpokenAnswer, default_transcriber, transcribe_answer
-from ._whisper import WhisperTranscriber
+from ._whisper import WhisperTranscriber, transcribing
 
 __all__ = [
     "COMFORTABLE_WPM",
@@ -30,6 +31,7 @@ __all__ = [
     "SpokenWord",
     "Transcriber",
     "Transcript",
+    "Warmable",
     "WhisperTranscriber",
     "bundled_model_dir",
     "combine_speech",
@@ -39,6 +41,8 @@ __all__ = [
     "model_dir",
     "still_spoken",
     "transcribe_answer",
+    "transcribing",
     "voice_available",
+    "voice_unavailable",
     "with_words",
 ]

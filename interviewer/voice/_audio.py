@@ -8,9 +8,11 @@ runs past `MAX_SECONDS`, so a very long file costs a second, not its whole lengt
 from __future__ import annotations
 
 import io
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -28,6 +30,13 @@ MIN_SECONDS = 1.5
 
 FORMATS = "WAV, MP3, M4A, WebM, Ogg or FLAC"
 
+_CONTAINER_OPTIONS = {
+    "format_whitelist": "wav,mp3,mov,matroska,ogg,flac,aac",
+    "protocol_whitelist": "none",
+}
+"""FFmpeg reads only the containers of `FORMATS` (MP4/M4A is `mov`, WebM is `matroska`) and opens nothing
+itself: without this a playlist (HLS) fetches its URLs, and an `ffconcat` script reads other files."""
+
 
 @dataclass(frozen=True)
 class Recording:
@@ -43,33 +52,56 @@ class Recording:
 
 
 def decode(source: Path | bytes, *, name: str | None = None, max_seconds: float = MAX_SECONDS) -> Recording:
-    """Decode a file or the bytes of an upload; `AudioError` says what is wrong with anything that is not audio."""
+    """Decode a file or the bytes of an upload; `AudioError` says what is wrong with anything that is not audio.
+
+    A file is opened as a file, never handed to FFmpeg as a name: `concat:a.wav|b.wav` is a file name here,
+    not one of FFmpeg's protocols. Of several audio streams (a video, a recording with a commentary track),
+    the one FFmpeg ranks best is decoded.
+    """
     label = name or (source.name if isinstance(source, Path) else "the recording")
     try:
         import av
     except ImportError as exc:  # av comes with the voice extra: say so before judging the file
-        from ._model import unavailable
+        from ._model import voice_unavailable
 
-        raise unavailable() from exc
+        raise voice_unavailable() from exc
     if isinstance(source, Path):
-        try:
-            size = source.stat().st_size
-        except OSError as exc:
-            raise AudioError(f"cannot read {source}: {exc.strerror or exc}", AudioProblem.MISSING) from None
-        if source.is_dir():
-            raise AudioError(f"{source} is a folder, not an audio file", AudioProblem.MISSING)
-    else:
-        size = len(source)
+        with _open(source) as handle:
+            return _recording(av, handle, os.fstat(handle.fileno()).st_size, label, max_seconds)
+    return _recording(av, io.BytesIO(source), len(source), label, max_seconds)
+
+
+def _open(path: Path) -> BinaryIO:
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise AudioError(f"cannot read {path}: {exc.strerror or exc}", AudioProblem.MISSING) from None
+    if stat.S_ISDIR(mode):
+        raise AudioError(f"{path} is a folder, not an audio file", AudioProblem.MISSING)
+    if not stat.S_ISREG(mode):  # a FIFO would block the read, a device never end: neither is a recording
+        raise AudioError(
+            f"{path} is not a regular file (a pipe, socket or device): give the recording's own file",
+            AudioProblem.MISSING,
+        )
+    try:
+        return path.open("rb")  # closed by the caller's with
+    except PermissionError:
+        raise AudioError(f"cannot read {path}: permission denied", AudioProblem.MISSING) from None
+    except OSError as exc:
+        raise AudioError(f"cannot read {path}: {exc.strerror or exc}", AudioProblem.MISSING) from None
+
+
+def _recording(av: Any, handle: BinaryIO, size: int, label: str, max_seconds: float) -> Recording:
     if size == 0:
         raise AudioError(f"{label} is empty (0 bytes): record the answer again", AudioProblem.EMPTY)
     try:
-        samples = _decode(av, source if isinstance(source, Path) else io.BytesIO(source), max_seconds)
+        samples = _decode(av, handle, max_seconds)
     except _TooLong:
         minutes = round(max_seconds / 60)
         raise AudioError(
-            f"{label} is longer than {minutes} minutes; an answer should take one to three: record a shorter "
-            f"one, or trim it (for example: sox {label} short.wav trim 0 3:00)",
+            f"{label} is longer than {minutes} minutes; an answer should take one to three: record a shorter one",
             AudioProblem.TOO_LONG,
+            file_advice=f"or trim it (for example: sox {label} short.wav trim 0 3:00)",
         ) from None
     except (av.FFmpegError, ValueError, IndexError, OSError, EOFError) as exc:
         raise AudioError(
@@ -92,15 +124,16 @@ class _TooLong(Exception):
     pass
 
 
-def _decode(av: Any, source: Path | io.BytesIO, max_seconds: float) -> Samples:
+def _decode(av: Any, source: BinaryIO, max_seconds: float) -> Samples:
     limit = int(max_seconds * SAMPLE_RATE)
     chunks: list[np.ndarray[Any, Any]] = []
     total = 0
     resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-    with av.open(str(source) if isinstance(source, Path) else source, mode="r", metadata_errors="ignore") as box:
-        if not box.streams.audio:
+    with av.open(source, mode="r", metadata_errors="ignore", options=_CONTAINER_OPTIONS) as box:
+        stream = box.streams.best("audio")
+        if stream is None:
             raise ValueError("no audio stream")
-        for frame in box.decode(audio=0):
+        for frame in box.decode(stream):
             for out in [*resampler.resample(frame)]:
                 array = out.to_ndarray().reshape(-1)
                 chunks.append(array)

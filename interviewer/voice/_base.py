@@ -9,7 +9,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["SAMPLE_RATE", "Samples", "SpokenWord", "Transcriber", "Transcript"]
+__all__ = ["SAMPLE_RATE", "Samples", "SpokenWord", "Transcriber", "Transcript", "Warmable"]
 
 SAMPLE_RATE = 16_000
 """Transcribers take mono audio at 16 kHz (what Whisper was trained on)."""
@@ -55,4 +55,13 @@ class Transcriber(Protocol):
 
     def transcribe(self, samples: Samples, *, language: str | None = None) -> Transcript:
         """Transcribe a recording; `language` None means detect it."""
+        ...
+
+
+@runtime_checkable
+class Warmable(Protocol):
+    """A transcriber whose model can be loaded ahead of the first recording (`WhisperTranscriber` is one)."""
+
+    def load(self) -> None:
+        """Load the model now; a failure raises what the first transcription would."""
         ...

@@ -16,7 +16,7 @@ from ..exceptions import AudioError, AudioProblem
 from ..models import SpokenDelivery
 from ._audio import MAX_SECONDS, decode
 from ._base import Transcriber, Transcript
-from ._model import unavailable, voice_available
+from ._model import voice_available, voice_unavailable
 from ._pace import measure_speech
 from ._whisper import WhisperTranscriber
 
@@ -84,7 +84,7 @@ def transcribe_answer(
 ) -> SpokenAnswer:
     """Transcribe one spoken answer; `AudioError` for a recording that cannot be graded, saying what to do."""
     if transcriber is None and not voice_available():
-        raise unavailable()  # before judging the file: the first thing to fix is the install
+        raise voice_unavailable()  # before judging the file: the first thing to fix is the install
     recording = decode(source, name=name, max_seconds=max_seconds)
     engine = transcriber or default_transcriber()
     transcript = engine.transcribe(recording.samples)

@@ -12,15 +12,13 @@ import hashlib
 import logging
 import re
 import threading
-from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from .._sessions import SessionStore
 from ..exceptions import AudioError, AudioProblem, InterviewerError
 from ..interview import Interview
 from ..models import SpokenDelivery
-from ..voice import FORMATS, Transcriber, voice_available
-from ..voice._model import unavailable
+from ..voice import FORMATS, Transcriber, Warmable, voice_available, voice_unavailable
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -82,7 +80,7 @@ def voice_ready() -> bool:
 
 def unavailable_message() -> str:
     """What the record button says without the voice extra: how to install it."""
-    return sentence(str(unavailable()))
+    return sentence(str(voice_unavailable()))
 
 
 def audio_extension(content_type: str | None, filename: str | None) -> str:
@@ -126,18 +124,17 @@ def kept_name(store: SessionStore, session_id: str, question_id: str, extension:
 
 
 def warm(transcriber: Transcriber) -> None:
-    """Load the transcriber's model in the background, if the extra is installed.
+    """Load the transcriber's model in the background, if the extra is installed and it has one to load.
 
     So the first recording does not wait for it. A failure is logged here, and the first recording reports it again.
     """
-    load = getattr(transcriber, "load", None)
-    if voice_ready() and callable(load):
-        threading.Thread(target=_warm, args=(load,), name="warm-transcriber", daemon=True).start()
+    if voice_ready() and isinstance(transcriber, Warmable):
+        threading.Thread(target=_warm, args=(transcriber,), name="warm-transcriber", daemon=True).start()
 
 
-def _warm(load: Callable[[], object]) -> None:
+def _warm(transcriber: Warmable) -> None:
     try:
-        load()
+        transcriber.load()
     except InterviewerError as exc:
         log.warning("the transcriber did not load: %s", exc)
     except Exception:

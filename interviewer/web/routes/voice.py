@@ -61,8 +61,8 @@ def _too_big(size: int) -> JSONResponse:
 
 
 def _audio_message(exc: AudioError) -> str:
-    # The decoder's advice for a long file ends with a sox command; a browser recording has no file to trim.
-    return sentence(str(exc).split(" (for example:", 1)[0])
+    # Without the advice for a file (the sox command that trims one): a browser recording is not a file to edit.
+    return sentence(exc.message)
 
 
 def _refusal(exc: Exception) -> JSONResponse:
