@@ -140,10 +140,12 @@
     recorder.addEventListener("stop", function () {
       stream.getTracks().forEach(function (t) { t.stop(); });
       clearInterval(recording.tick);
+      const seconds = (performance.now() - recording.started) / 1000;
       recording = null;
       const now = recorderRoot() || root; // the form may have been redrawn meanwhile
       showRecording(now, false);
-      upload(now, new Blob(chunks, { type: recorder.mimeType || "audio/webm" }), recorder.mimeType || "audio/webm");
+      const type = recorder.mimeType || "audio/webm";
+      upload(now, new Blob(chunks, { type: type }), type, seconds);
     });
     const limit = Number(root.dataset.maxSeconds) || 600;
     recording = { recorder: recorder, stream: stream, root: root, started: performance.now(), limit: limit, tick: 0 };
@@ -171,7 +173,14 @@
     recording.recorder.stop(); // its "stop" event uploads
   }
 
-  async function upload(root, blob, type) {
+  // How long the transcript will take: about 0.08-0.13 s per second of recording on two cores, plus a second
+  // (docs/voice.md, Speed). A ten-minute answer takes most of a minute: say so rather than "a few seconds".
+  function wait(seconds) {
+    const estimate = 1 + 0.13 * seconds;
+    return estimate <= 8 ? "a few seconds" : "about " + Math.ceil(estimate / 5) * 5 + " s";
+  }
+
+  async function upload(root, blob, type, seconds) {
     const box = answerBox();
     const field = recordedField();
     const keep = part(root, "keep");
@@ -180,7 +189,7 @@
     form.append("text", box ? box.value : "");
     form.append("recorded", field ? field.value : "");
     if (keep && keep.checked) form.append("keep", "on");
-    say(root, stopNote + "Transcribing… (on this computer, a few seconds)");
+    say(root, stopNote + "Transcribing… (on this computer, " + wait(seconds || 0) + ")");
     part(root, "record").disabled = true;
     if (box) box.readOnly = true; // what is typed meanwhile would be overwritten by the transcript
     let response = null;
