@@ -15,6 +15,8 @@ from ..models import DeliveryMetrics, GuardResult, KeyPoint, KeyPointStatus, Sco
 
 __all__ = [
     "COVERAGE_CUTS",
+    "HEDGES",
+    "HEDGE_RATE",
     "LONG_WORDS",
     "SCORE_LABELS",
     "AnswerFacts",
@@ -36,6 +38,10 @@ VERY_LONG_WORDS = 900
 """Above this (over six minutes aloud) an answer is capped at 2: an interviewer would have stopped it."""
 RECITED_WORDS = 120
 """A list of steps shorter than this with no detail and no reasoning is a recited checklist."""
+HEDGES = 3
+"""Hedges ("I think", "maybe", "kind of") an answer needs, at `HEDGE_RATE` or more, to be hedged throughout."""
+HEDGE_RATE = 1.5
+"""Hedges per 100 words at which an answer is hedged throughout: capped at 3 (a strong answer commits)."""
 REPEATED = 0.3
 """Share of word 6-grams said before above which an answer repeats itself (capped at 2)."""
 
@@ -136,10 +142,19 @@ def score(
         adjustments.append(
             ScoreAdjustment(rule="specific-story", effect="+1", reason="a real case told with specific numbers")
         )
-    if any(p.core and s is KeyPointStatus.missed for p, s in points):
-        missed = next(p for p, s in points if p.core and s is KeyPointStatus.missed)
-        cap(3, "core-point-missed", f"a core key point is missing: {missed.label.lower()}")
+    real_case = facts.story and len(delivery.quantified_results) >= 2
+    core_missed = [p for p, s in points if p.core and s is KeyPointStatus.missed]
+    if core_missed:
+        # A real case with figures can still be strong without one core point; it cannot be exceptional.
+        limit = 4 if real_case and len(core_missed) == 1 else 3
+        cap(limit, "core-point-missed", f"a core key point is missing: {core_missed[0].label.lower()}")
+    covered = sum(1 for _, s in points if s is KeyPointStatus.covered)
+    if points and 2 * covered < len(points):
+        cap(3, "half-the-points", f"covers {covered} of {len(points)} key points; 4 needs at least half")
     if facts.english:
+        hedges = sum(h.count for h in delivery.hedges)
+        if hedges >= HEDGES and hedges * 100 >= HEDGE_RATE * max(delivery.word_count, 1):
+            cap(3, "hedged", f"hedged throughout: {hedges} hedges in {delivery.word_count} words")
         if facts.specific_kinds == 0 and facts.reasons == 0 and delivery.word_count < RECITED_WORDS:
             cap(
                 2,

@@ -120,7 +120,7 @@ class KeyPoint(_Frozen):
     names the point itself ("the lesson was to..."). Merely listing them is not evidence.
     Matched as whole words, ignoring case, plurals and hyphens."""
     core: bool = False
-    """A core point: an answer that misses it cannot score above 3."""
+    """A core point: an answer that misses it cannot score above 3 (4 for a real case told with figures)."""
     shows: Literal["example", "situation", "result", "quantified"] | None = None
     """A structural sign that is evidence for this point, for graders that cannot read meaning well:
     `example` (a first-person story with a specific detail), `situation` or `result` (that part of a
