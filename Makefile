@@ -99,6 +99,7 @@ bench: install ## Compare the embedding models (quality on labelled pairs, and s
 	$(PY) benchmarks/embedders.py
 	$(PY) benchmarks/offline_speed.py
 	$(PY) benchmarks/offline_golden.py
+	$(PY) benchmarks/offline_golden.py --dataset evals/holdout --no-loqo
 	$(PY) benchmarks/llm_contract.py
 
 .PHONY: judge

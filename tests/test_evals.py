@@ -46,6 +46,17 @@ def test_golden_dataset_checks_out() -> None:
         assert kind in output
 
 
+def test_the_held_out_set_checks_out_and_shares_no_answer_with_the_golden_set(corpus: Corpus) -> None:
+    output = _run(["eval", "check", "-d", str(ROOT / "evals" / "holdout")])
+    assert "ok: 66 cases for 22 questions" in output
+    golden = {c.case.answer for c in load_dataset(ROOT / "evals" / "golden", corpus).cases}
+    held_out = load_dataset(ROOT / "evals" / "holdout", corpus).cases
+    assert not golden & {c.case.answer for c in held_out}
+    assert {c.question.id for c in held_out} == {
+        c.question.id for c in load_dataset(ROOT / "evals/golden", corpus).cases
+    }
+
+
 def test_broken_dataset_reports_file_line_and_field(small: Path) -> None:
     path = small / "dpo-prioritise-urgent.yaml"
     text = path.read_text()
