@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import shutil
+import signal
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +28,15 @@ os.environ["INTERVIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="interviewer-test-
 # typer builds the click command from the app's signatures on every `CliRunner.invoke` (about 35 ms of
 # annotation evaluation each time, hundreds of times a run); a click command is reusable, so build it once.
 typer.testing._get_command = functools.lru_cache(maxsize=None)(typer.testing._get_command)  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def sigint_as_in_a_terminal() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal, even when the tests were started in the background
+    (`cmd &` without job control starts them with SIGINT ignored); children started meanwhile inherit it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
 
 
 class NetworkBlocked(RuntimeError):

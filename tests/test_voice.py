@@ -567,6 +567,7 @@ def slow_whisper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Whisp
     return whisper, models[0]
 
 
+@pytest.mark.usefixtures("sigint_as_in_a_terminal")
 def test_a_transcription_whose_caller_gave_up_stops_at_its_next_window(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -327,6 +327,7 @@ def test_practice_answers_from_a_folder_and_stops_saved_at_a_bad_recording(
     assert graded[0]["feedback"]["delivery"]["spoken"]["recordings"] == 1
 
 
+@pytest.mark.usefixtures("sigint_as_in_a_terminal")
 def test_ctrl_c_during_a_long_transcription_ends_at_once_saved(tmp_path: Path, whisper: WhisperTranscriber) -> None:
     """As a terminal's Ctrl-C (SIGINT to the process group) while a 2-minute recording is transcribed: the
     resume line, exit 130, within seconds (it waited 55 s for the transcription), and no crash of CTranslate2
