@@ -38,11 +38,11 @@ screenshot: install ## Remake docs/images/serve.png, the README's screenshot (ne
 
 .PHONY: test
 test: install ## Run the whole test suite, offline (a local llama.cpp server on loopback included)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: test-fast
 test-fast: install ## The suite without the real-server, terminal, browser and voice tests (under a minute on 2 idle cores)
-	$(PY) -m pytest -n $(JOBS) --dist loadfile -m "not llama and not qwen and not tmux and not browser and not voice"
+	$(PY) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder -m "not llama and not qwen and not tmux and not browser and not voice"
 
 .PHONY: lint
 lint: install ## ruff, mypy --strict, and check that the JSON Schemas match the models

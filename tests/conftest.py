@@ -18,9 +18,12 @@ from interviewer.corpus import Corpus, RoleCorpus, load_corpus
 from interviewer.graders import OfflineGrader
 
 ROOT = Path(__file__).resolve().parent.parent
-# Tests may use both cores for the embedding model (the product default is one thread), unless
-# pytest-xdist already runs one test process per core.
-os.environ.setdefault("INTERVIEWER_EMBED_THREADS", "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2")
+# Tests may use both cores for the local models (the embedding model's product default is one thread),
+# unless pytest-xdist already runs one test process per core: then every model gets one thread. Two
+# processes that each spin two threads on two cores run several times slower (benchmarks/threads.py).
+_THREADS = "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"
+for _name in ("INTERVIEWER_EMBED_THREADS", "INTERVIEWER_WHISPER_THREADS", "INTERVIEWER_LLAMA_THREADS"):
+    os.environ.setdefault(_name, _THREADS)
 # One throwaway cache of offline feedback for the whole session, never the developer's own.
 os.environ["INTERVIEWER_CACHE_DIR"] = tempfile.mkdtemp(prefix="interviewer-test-cache-")
 
@@ -125,3 +128,23 @@ def corpus_copy(tmp_path: Path) -> Iterator[Path]:
     shutil.copytree(ROOT / "corpus", root / "corpus")
     shutil.copytree(ROOT / "rubrics", root / "rubrics")
     yield root
+
+
+# The longest files, longest first (`--durations=0` summed by file, on 2 idle cores). With `--dist loadfile
+# --no-loadscope-reorder` (the Makefile's) pytest-xdist hands out whole files in this order, so the long
+# ones start at once and the many short ones fill in around them, instead of one long file running last
+# on one core while the other waits. Files not named keep their place after these.
+LONGEST_FIRST = ("test_real_server.py", "test_voice_audio.py", "test_eval_recorded.py", "test_tmux.py")
+# The browser files go last: pytest-playwright's Playwright lives for the whole test process, and while it
+# does, asyncio.run() in any later test of that process fails ("cannot be called from a running event loop").
+LAST = ("test_browser_voice.py", "test_browser.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    rank |= {name: len(rank) + 1 + place for place, name in enumerate(LAST)}
+
+    def place(item: pytest.Item) -> int:
+        return rank.get(item.path.name, len(LONGEST_FIRST))
+
+    items.sort(key=place)  # stable: each file keeps its own order

@@ -172,3 +172,50 @@ def test_feedback_with_only_model_and_base_url_is_the_models(server: LocalLlamaS
     feedback = json.loads(result.stdout)
     assert feedback["grader"] == "llm" and feedback["provenance"]["prompt"] == load_prompt("feedback").ref
     assert feedback["provenance"]["tokens_out"] <= 700
+
+
+@pytest.mark.usefixtures("sigint_as_in_a_terminal")
+def test_ctrl_c_stops_the_local_server_while_it_is_writing_a_reply(isolated_home: Path) -> None:
+    """`interviewer local-server` ends at Ctrl-C, not when the reply in progress is done (minutes on a CPU)."""
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    import httpx2
+
+    command = [sys.executable, "-m", "interviewer", "local-server", "--port", "0"]
+    env = {**os.environ, "INTERVIEWER_HOME": str(isolated_home)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    assert process.stdout is not None
+    try:
+        base_url = next(line.split("Base URL:")[1].split()[0] for line in process.stdout if "Base URL:" in line)
+        streaming = threading.Event()
+
+        def ask_for_a_long_reply() -> None:
+            body = {
+                "model": LOCAL_MODEL_NAME,
+                "messages": [{"role": "user", "content": "Tell a very long story about a product owner."}],
+                "max_tokens": 1500,
+                "stream": True,
+            }
+            try:
+                with httpx2.stream("POST", f"{base_url}/chat/completions", json=body, timeout=120) as reply:
+                    for _ in reply.iter_lines():
+                        streaming.set()
+            except httpx2.HTTPError:
+                pass  # the server went away mid-reply, as it should
+
+        threading.Thread(target=ask_for_a_long_reply, daemon=True).start()
+        assert streaming.wait(60), "the server never started its reply"
+        started = time.monotonic()
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        took = time.monotonic() - started
+        rest = process.stdout.read()
+    finally:
+        process.kill()
+        process.stdout.close()
+    assert process.returncode == 0 and "Stopped." in rest, rest
+    assert took < 5, f"Ctrl-C took {took:.1f} s"  # 1,500 tokens take about 30 s to write here

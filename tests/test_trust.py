@@ -212,3 +212,14 @@ def test_a_dense_answer_that_ranks_by_impact_and_effort_is_not_told_it_did_not(
     status = {k.id: k.status for k in feedback.key_points}
     assert status["prioritise-impact-effort"] is not KeyPointStatus.missed
     assert feedback.score >= 2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="still seen (issue 11, this stop): a one-line answer that names impact and effort gets 'Scores impact "
+    "against effort' marked missed and 0 of 7 points",
+)
+def test_ranking_by_impact_and_effort_in_one_line_is_not_told_it_did_not(corpus: Corpus, grader: OfflineGrader) -> None:
+    answer = "I rank urgent requests by impact and effort and tell the people who wait why."
+    feedback = _grade(corpus, grader, "dpo-prioritise-urgent", answer)
+    assert _status(feedback, "impact-effort") is not KeyPointStatus.missed

@@ -489,7 +489,12 @@ def local_server(
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
-        server.stop()
+        # Stopping llama.cpp's server waits for the reply it is writing, minutes of a long one on a CPU.
+        # Ctrl-C means now, and nothing is left to save: say so and end the process, the server with it.
+        console.print("Stopped.")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)
 
 
 @app.command()

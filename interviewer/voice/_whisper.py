@@ -30,6 +30,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from .._threads import threads_from_env
 from ._base import SAMPLE_RATE, Samples, SpokenWord, Transcript
 from ._model import configured_model, model_dir, not_loadable, voice_unavailable
 
@@ -168,7 +169,7 @@ class WhisperTranscriber:
     ) -> None:
         self._folder = Path(folder) if folder is not None else None
         self.compute_type = compute_type
-        self.cpu_threads = cpu_threads or os.cpu_count() or 1
+        self.cpu_threads = cpu_threads or threads_from_env("INTERVIEWER_WHISPER_THREADS", os.cpu_count() or 1)
         self.beam_size = beam_size
         self._model: Any = None
         self._loaded_name: str | None = None
