@@ -31,6 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from _cpu import cpu_reference_ms  # noqa: E402
+
 from interviewer.corpus import load_corpus  # noqa: E402
 from interviewer.evals import EvalConfig, RunStore, load_dataset, run_eval  # noqa: E402
 from interviewer.llm import LLMSettings  # noqa: E402
@@ -57,14 +59,7 @@ class Clock:
 
 def reference(runs: int) -> None:
     """A fixed pure-Python workload, so figures from different machines can be set side by side."""
-    sample = {"choices": [{"message": {"content": "x" * 400, "role": "assistant"}, "index": i} for i in range(20)]}
-    times = []
-    for _ in range(max(runs, 5)):
-        started = time.perf_counter()
-        for _ in range(2000):
-            json.loads(json.dumps(sample, sort_keys=True))
-        times.append(time.perf_counter() - started)
-    median = statistics.median(times) * 1000
+    median = cpu_reference_ms(runs)
     print(f"0. CPU reference (2,000 JSON round trips of a 10 KB reply): median {median:.0f} ms (lower is faster)")
 
 

@@ -15,27 +15,16 @@ workload timed just before it (lower is a faster machine at that moment).
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
 import subprocess
 import time
 from pathlib import Path
 
+from _cpu import cpu_reference_ms
+
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {"test-fast": 60.0, "test": 240.0}
-
-
-def cpu_reference() -> float:
-    """Milliseconds for 2,000 JSON round trips of a 10 KB reply (the median of 5), as in eval_speed.py."""
-    sample = {"choices": [{"message": {"content": "x" * 400, "role": "assistant"}, "index": i} for i in range(20)]}
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        for _ in range(2000):
-            json.loads(json.dumps(sample, sort_keys=True))
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
 
 
 def once(root: Path, target: str) -> tuple[float, str]:
@@ -63,7 +52,7 @@ def main() -> None:
         walls: dict[Path, list[float]] = {root: [] for root in roots}
         for _ in range(args.runs):
             for root in roots:
-                reference = cpu_reference()
+                reference = cpu_reference_ms()
                 wall, summary = once(root, target)
                 walls[root].append(wall)
                 print(
