@@ -144,7 +144,9 @@ def test_draft_survives_a_reload_and_the_server_being_killed(page: Page, tmp_pat
         page.get_by_role("link", name="Next question").click()
         box = page.get_by_label("Your answer")
         box.press_sequentially("Half an answer, typed and not submitted")
-        expect(page.get_by_text("Draft saved")).to_be_visible()
+        # The save is sent 800 ms after the last key; with the other test process busy (Chromium and
+        # Whisper in the browser voice tests) its reply took over the default 5 s twice in a full run.
+        expect(page.get_by_text("Draft saved")).to_be_visible(timeout=20_000)
         page.reload()
         expect(page.get_by_label("Your answer")).to_have_value("Half an answer, typed and not submitted")
         url = page.url
