@@ -20,7 +20,8 @@ from interviewer.graders import OfflineGrader
 ROOT = Path(__file__).resolve().parent.parent
 # Tests may use both cores for the local models (the embedding model's product default is one thread),
 # unless pytest-xdist already runs one test process per core: then every model gets one thread. Two
-# processes that each spin two threads on two cores run several times slower (benchmarks/threads.py).
+# processes that each spin two threads on two cores run several times slower (measured: llama.cpp writes
+# 16 tokens/s with 2 threads and 37 with 1 while the other core is busy).
 _THREADS = "1" if os.environ.get("PYTEST_XDIST_WORKER") else "2"
 for _name in ("INTERVIEWER_EMBED_THREADS", "INTERVIEWER_WHISPER_THREADS", "INTERVIEWER_LLAMA_THREADS"):
     os.environ.setdefault(_name, _THREADS)
