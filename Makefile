@@ -41,7 +41,7 @@ test: install ## Run the whole test suite, offline (a local llama.cpp server on 
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder
 
 .PHONY: test-fast
-test-fast: install ## The suite without the real-server, terminal, browser and voice tests (under a minute on 2 idle cores)
+test-fast: install ## The suite without the real-server, terminal, browser and voice tests (about a minute on 2 idle cores)
 	$(PY) -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder -m "not llama and not qwen and not tmux and not browser and not voice"
 
 .PHONY: lint

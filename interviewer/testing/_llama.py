@@ -113,7 +113,12 @@ class LocalLlamaServer:
         return "\n".join(lines) + "\n"
 
     def stop(self) -> None:
-        self._server = None  # the server shuts down when collected
+        """Let the server go; it shuts down when collected (xllamacpp has no stop call).
+
+        Its shutdown waits for every open request to end, up to the client's read timeout (minutes for a
+        local server): end the clients first.
+        """
+        self._server = None
 
     def __enter__(self) -> LocalLlamaServer:
         return self.start()
