@@ -2,5 +2,6 @@
 
 from ._base import CachingEmbedder, Embedder, default_embedder
 from ._e5 import E5Embedder
+from ._fingerprint import arithmetic_fingerprint
 
-__all__ = ["CachingEmbedder", "E5Embedder", "Embedder", "default_embedder"]
+__all__ = ["CachingEmbedder", "E5Embedder", "Embedder", "arithmetic_fingerprint", "default_embedder"]
