@@ -21,9 +21,9 @@ import pytest
 from typer.testing import CliRunner
 
 from interviewer.cli import app
-from interviewer.corpus import Corpus
+from interviewer.corpus import Corpus, load_corpus
 from interviewer.embedders import arithmetic_fingerprint, default_embedder
-from interviewer.evals import load_dataset
+from interviewer.evals import RunStore, compare_runs, load_dataset, load_tolerances
 from interviewer.evals._dataset import Case
 from interviewer.evals._metrics import TIMING_KEYS
 from interviewer.evals._runner import request_for
@@ -88,40 +88,35 @@ OTHER_CPU_STATUSES_DIFFERENT = 0.01
 OTHER_CPU_METRIC_DRIFT = 0.02
 
 
-def _results(run: Path) -> dict[str, dict[str, Any]]:
-    lines = (run / "results.jsonl").read_text(encoding="utf-8").splitlines()
-    return {record["case_id"]: record["feedback"] for record in map(json.loads, lines)}
-
-
 def _agrees_as_another_cpu_would(fresh: Path, committed: Path) -> list[str]:
     """What in `fresh` differs from `committed` by more than another CPU's rounding explains."""
+    runs = [(RunStore(run).spec(), RunStore(run).results()) for run in (committed, fresh)]
+    dataset = load_dataset(ROOT / "evals/golden", load_corpus())
     problems: list[str] = []
-    new, old = _results(fresh), _results(committed)
+    old, new = ({r.case_id: r.feedback for r in results if r.feedback is not None} for _, results in runs)
     if set(new) != set(old):
         return [f"cases differ: {sorted(set(new) ^ set(old))}"]
-    scores = [(case, old[case]["score"], new[case]["score"]) for case in old]
-    scores = [(case, a, b) for case, a, b in scores if a != b]
+    scores = [(case, old[case].score, new[case].score) for case in old if old[case].score != new[case].score]
     if len(scores) > OTHER_CPU_SCORES_DIFFERENT or any(abs(a - b) > 1 for _, a, b in scores):
         problems.append(f"scores differ in {len(scores)} cases: {scores[:5]}")
     statuses = [
-        (case, a["id"], a["status"], b["status"])
+        (case, a.id, a.status, b.status)
         for case in old
-        for a, b in zip(old[case]["key_points"], new[case]["key_points"], strict=True)
-        if a["status"] != b["status"]
+        for a, b in zip(old[case].key_points, new[case].key_points, strict=True)
+        if a.status != b.status
     ]
-    items = sum(len(feedback["key_points"]) for feedback in old.values())
+    items = sum(len(feedback.key_points) for feedback in old.values())
     if len(statuses) > OTHER_CPU_STATUSES_DIFFERENT * items:
         problems.append(f"{len(statuses)} of {items} key-point statuses differ: {statuses[:5]}")
-    summaries = [json.loads((run / "summary.json").read_text())["overall"] for run in (committed, fresh)]
-    for metric, value in summaries[0].items():
-        if isinstance(value, dict) and isinstance(value.get("value"), float):
-            was, now = value["value"], summaries[1][metric]["value"]
-            if abs(now - was) > OTHER_CPU_METRIC_DRIFT:
-                problems.append(f"{metric}: {was} -> {now}")
-    for baseline, candidate in ((committed, fresh), (fresh, committed)):
-        gate = runner.invoke(app, ["eval", "compare", str(baseline), str(candidate), "--fail-on-regression"])
-        if gate.exit_code != 0:
-            problems.append(f"the gate finds a regression from {baseline.name} to {candidate.name}")
+    tolerances = load_tolerances(ROOT / "evals/gate.toml")
+    for baseline, candidate in (runs, runs[::-1]):
+        comparison = compare_runs(dataset, baseline, candidate, tolerances)
+        problems += [f"regression: {d.label} {d.baseline} -> {d.candidate}" for d in comparison.regressions]
+        problems += [
+            f"{d.label}: {d.baseline} -> {d.candidate}"
+            for d in comparison.deltas
+            if d.scope == "overall" and baseline is runs[0] and abs(d.delta) > OTHER_CPU_METRIC_DRIFT
+        ]
     return problems
 
 
